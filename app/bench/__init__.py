@@ -1,0 +1,1 @@
+"""Benchmarks that print figures (JSON): speed is measured here, not in timed unit tests."""

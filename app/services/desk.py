@@ -1,0 +1,113 @@
+"""An open desk: one database, one signed-in user. The GUI's facade over the services.
+
+Every method is safe to call from worker threads: each call takes its own connection
+or session from the engine's pool and returns plain records (``app.services.views``).
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import uuid
+from collections.abc import Callable
+from datetime import date
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.config import DEFAULT_DEMO_PATIENTS, workstation_name
+from app.domain.codes import Role
+from app.services.accounts import open_account
+from app.services.errors import DeskError
+from app.services.lookup import lookup as run_lookup
+from app.services.views import AccountDetail, LookupAnswer, UserInfo
+from app.store.db import describe, make_engine, session_factory
+from app.store.migrate import upgrade_to_head
+from app.store.models import Patient, User
+
+
+class Desk:
+    def __init__(
+        self,
+        engine: Engine,
+        user: UserInfo,
+        *,
+        today: Callable[[], date] = date.today,
+        workstation: str | None = None,
+    ) -> None:
+        self.engine = engine
+        self.user = user
+        self.database_label = describe(engine)
+        self.workstation = workstation or workstation_name()
+        self._today = today
+        self._sessions: sessionmaker[Session] = session_factory(engine)
+
+    def lookup(self, text: str, limit: int = 20) -> LookupAnswer:
+        """Search patients and guarantors; see :func:`app.services.lookup.lookup`."""
+        with self.engine.connect() as conn:
+            return run_lookup(conn, text, self._today(), limit)
+
+    def account(self, account_id: uuid.UUID) -> AccountDetail:
+        """The account view, recording an audit event that it was opened."""
+        with self._sessions.begin() as session:
+            return open_account(session, account_id, self._today(), self.user, self.workstation)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_desk(
+    url: str,
+    *,
+    username: str | None = None,
+    demo_patients: int = DEFAULT_DEMO_PATIENTS,
+    seed: int = 1,
+    progress: Callable[[str], None] | None = None,
+    today: Callable[[], date] = date.today,
+) -> Desk:
+    """Open (and on first run create) a desk database and sign in.
+
+    Migrates the database to head; an empty database gets ``demo_patients`` demo
+    patients (0 for none). Slow the first time: call it off the GUI thread.
+    """
+    say = progress or (lambda _message: None)
+    engine = make_engine(url)
+    try:
+        say("Opening database…")
+        upgrade_to_head(engine)
+        if demo_patients > 0 and _is_empty(engine):
+            say(f"Creating demo data ({demo_patients:,} patients, first run)…")
+            from app.demo import generate_demo
+
+            generate_demo(engine, demo_patients, seed=seed, today=today())
+        user = _sign_in(engine, username or os.environ.get("PA_DESK_USER"))
+    except Exception:
+        engine.dispose()
+        raise
+    say("Ready")
+    return Desk(engine, user, today=today)
+
+
+def _is_empty(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return not conn.scalar(select(func.count()).select_from(Patient.__table__))
+
+
+def _sign_in(engine: Engine, username: str | None) -> UserInfo:
+    """The desk's user. Password sign-in arrives with central sync; until then the
+    desk runs as the named user, or the first agent, or a new agent for this login."""
+    with session_factory(engine).begin() as session:
+        if username:
+            user = session.scalars(select(User).where(User.username == username)).first()
+            if user is None:
+                raise DeskError(f"No desk user named {username!r} in this database")
+        else:
+            user = session.scalars(
+                select(User).where(User.role == Role.AGENT, User.active).order_by(User.username)
+            ).first()
+            if user is None:
+                login = getpass.getuser()
+                user = User(username=login, display_name=login, role=Role.AGENT)
+                session.add(user)
+                session.flush()
+        return UserInfo(user.id, user.username, user.display_name, str(user.role))

@@ -1,0 +1,38 @@
+"""Fixtures for the widget tests: a fake desk, throwaway settings, a themed application."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, QThreadPool
+from PySide6.QtWidgets import QApplication
+
+from tests.ui.fakes import FakeDesk
+from ui import theme
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/ui/" in item.nodeid.replace("\\", "/"):
+            item.add_marker(pytest.mark.gui)
+
+
+@pytest.fixture(autouse=True)
+def _themed(qapp: QApplication) -> Iterator[None]:
+    theme.apply(qapp)
+    yield
+    # No worker may outlive its test and answer into the next one.
+    QThreadPool.globalInstance().waitForDone(10_000)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> QSettings:
+    """Settings in a temp INI file, never the agent's real ones."""
+    return QSettings(str(tmp_path / "pa-desk.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def fake_desk() -> FakeDesk:
+    return FakeDesk()

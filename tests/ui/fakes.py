@@ -1,0 +1,185 @@
+"""A stand-in for ``app.services.desk.Desk`` for widget tests: same methods, canned records.
+
+It answers from a small in-memory list, can be told to sleep per query (to make answers
+arrive out of order) and records what it was asked. It never touches a database.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+
+from app.services.views import (
+    AccountDetail,
+    CoverageInfo,
+    LookupAnswer,
+    LookupResult,
+    PatientInfo,
+    UserInfo,
+)
+
+ACCOUNT_ID = uuid.UUID("00000000-0000-4000-8000-000000000001")
+OTHER_ACCOUNT_ID = uuid.UUID("00000000-0000-4000-8000-000000000002")
+GUARANTOR_ID = uuid.UUID("00000000-0000-4000-8000-0000000000a1")
+MIA_ID = uuid.UUID("00000000-0000-4000-8000-0000000000b1")
+LEO_ID = uuid.UUID("00000000-0000-4000-8000-0000000000b2")
+
+
+def _result(
+    name: str,
+    role: str,
+    person: uuid.UUID,
+    patient: uuid.UUID | None,
+    born: date,
+    age: str,
+    mrn: str | None,
+    account: uuid.UUID = ACCOUNT_ID,
+    number: str = "A100234",
+    balance: int = 48_250,
+) -> LookupResult:
+    return LookupResult(
+        person_id=person,
+        account_id=account,
+        patient_id=patient,
+        role=role,
+        name=name,
+        date_of_birth=born,
+        age=age,
+        account_number=number,
+        mrn=mrn,
+        phone="(503) 555-0142",
+        balance_cents=balance,
+    )
+
+
+PEOPLE: tuple[LookupResult, ...] = (
+    _result("Rivera, Ana", "guarantor", GUARANTOR_ID, None, date(1986, 3, 14), "39", None),
+    _result("Rivera, Mia", "patient", MIA_ID, MIA_ID, date(2016, 7, 2), "9", "M0042117"),
+    _result("Rivera, Leo", "patient", LEO_ID, LEO_ID, date(2024, 1, 20), "22 mo", "M0042118"),
+    _result(
+        "Rivers, Tom",
+        "guarantor",
+        uuid.uuid4(),
+        None,
+        date(1971, 11, 5),
+        "54",
+        None,
+        account=OTHER_ACCOUNT_ID,
+        number="A100877",
+        balance=-2_000,
+    ),
+)
+
+DETAIL = AccountDetail(
+    id=ACCOUNT_ID,
+    account_number="A100234",
+    guarantor_name="Rivera, Ana",
+    guarantor_dob=date(1986, 3, 14),
+    phone="(503) 555-0142",
+    alt_phone="",
+    email="ana.rivera@example.org",
+    address="1200 NW Lovejoy St, Apt 4, Portland, OR 97209",
+    preferred_language="Spanish",
+    patients=(
+        PatientInfo(MIA_ID, "Rivera, Mia", date(2016, 7, 2), "9", "M0042117", "child", 31_250),
+        PatientInfo(LEO_ID, "Rivera, Leo", date(2024, 1, 20), "22 mo", "M0042118", "child", 17_000),
+    ),
+    coverages=(
+        CoverageInfo(
+            MIA_ID,
+            "Mia Rivera",
+            1,
+            "Cascade Health Plan",
+            "commercial",
+            "Cascade Silver PPO",
+            "CHP88812345",
+            "GRP-7710",
+            "Ana Rivera",
+            date(2025, 1, 1),
+            None,
+            datetime(2025, 9, 2, 16, 30, tzinfo=UTC),
+            "x12_271",
+        ),
+        CoverageInfo(
+            MIA_ID,
+            "Mia Rivera",
+            2,
+            "Oregon Health Plan",
+            "medicaid",
+            "OHP Plus",
+            "OHP0099123",
+            None,
+            "Mia Rivera",
+            date(2024, 6, 1),
+            None,
+            None,
+            None,
+        ),
+        CoverageInfo(
+            LEO_ID,
+            "Leo Rivera",
+            1,
+            "Cascade Health Plan",
+            "commercial",
+            "Cascade Silver PPO",
+            "CHP88812346",
+            "GRP-7710",
+            "Ana Rivera",
+            date(2025, 1, 1),
+            None,
+            None,
+            None,
+        ),
+    ),
+    balance_cents=48_250,
+    pending_insurance_cents=125_000,
+    last_payment_cents=5_000,
+    last_payment_on=date(2025, 8, 14),
+    oldest_open_charge_on=date(2025, 5, 3),
+)
+
+
+class FakeDesk:
+    """Implements the Desk methods the GUI calls. Thread-safe, like the real one."""
+
+    database_label = "Fake · in memory"
+
+    def __init__(self, delay: Callable[[str], float] | None = None) -> None:
+        self.user = UserInfo(uuid.uuid4(), "amorgan", "Alex Morgan", "agent")
+        self._delay = delay or (lambda _text: 0.0)
+        self._lock = threading.Lock()
+        self.lookups: list[str] = []  # texts asked, in the order they were asked
+        self.finished: list[str] = []  # texts answered, in the order they finished
+        self.opened: list[uuid.UUID] = []
+        self.closed = False
+
+    def lookup(self, text: str, limit: int = 20) -> LookupAnswer:
+        with self._lock:
+            self.lookups.append(text)
+        started = time.perf_counter()
+        delay = self._delay(text)
+        if delay:
+            time.sleep(delay)  # the fake's own latency, in a worker thread
+        words = [w for w in text.lower().replace(",", " ").split() if w]
+        results = tuple(r for r in PEOPLE if words and all(w in r.name.lower() for w in words))[
+            :limit
+        ]
+        hint = f"name: {text.strip()[:40]}" if words else ""
+        with self._lock:
+            self.finished.append(text)
+        return LookupAnswer(
+            text.strip()[:200], hint, results, (time.perf_counter() - started) * 1000
+        )
+
+    def account(self, account_id: uuid.UUID) -> AccountDetail:
+        with self._lock:
+            self.opened.append(account_id)
+        if account_id != ACCOUNT_ID:
+            raise LookupError(str(account_id))
+        return DETAIL
+
+    def close(self) -> None:
+        self.closed = True

@@ -1,0 +1,1 @@
+"""The opened account: guarantor, balance figures, patients and coverage."""

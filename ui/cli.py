@@ -1,0 +1,174 @@
+"""``pa-desk``: the desk (no sub-command) and its maintenance and benchmark commands.
+
+Only the GUI path imports Qt; the other commands start without it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pa-desk",
+        description="PA Desk: the patient-accounts phone agent's desk.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="open the desk (the default)")
+    _gui_options(run)
+    _gui_options(parser)
+
+    demo = sub.add_parser("demo", help="fill an empty database with demo data")
+    demo.add_argument("--patients", type=int, required=True)
+    demo.add_argument("--db", required=True, help="database URL or SQLite file path")
+    demo.add_argument("--seed", type=int, default=1)
+
+    migrate = sub.add_parser("migrate", help="create or upgrade a database to the newest schema")
+    migrate.add_argument("--db", required=True)
+
+    find = sub.add_parser("lookup", help="search from the command line, as the panel does")
+    find.add_argument("text")
+    find.add_argument("--db", default=None)
+
+    bench = sub.add_parser("bench", help="print performance figures")
+    kinds = bench.add_subparsers(dest="bench", metavar="BENCH", required=True)
+    look = kinds.add_parser("lookup", help="search p50/p95 against a naive scan")
+    look.add_argument("--patients", type=int, default=100_000)
+    look.add_argument("--db", required=True)
+    look.add_argument("--queries", type=int, default=200, help="desk queries per kind")
+    look.add_argument("--naive-queries", type=int, default=12, help="baseline queries per kind")
+    look.add_argument("--seed", type=int, default=None, help="fix the term mix (default: fresh)")
+    look.add_argument("--json", action="store_true")
+    start = kinds.add_parser("startup", help="time to a usable window, and its memory")
+    start.add_argument("--runs", type=int, default=5)
+    start.add_argument("--json", action="store_true")
+    return parser
+
+
+def _gui_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", default=None, help="database URL (default: embedded SQLite)")
+    parser.add_argument("--user", default=None, help="desk username (default: first agent)")
+    parser.add_argument(
+        "--demo-patients", type=int, default=None, help="demo patients for a new database"
+    )
+    parser.add_argument("--startup-probe", action="store_true", help=argparse.SUPPRESS)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    command = args.command or "run"
+    if command == "run":
+        return _run_gui(args)
+    if command == "demo":
+        return _demo(args)
+    if command == "migrate":
+        return _migrate(args)
+    if command == "lookup":
+        return _lookup(args)
+    if command == "bench":
+        return _bench(args)
+    raise AssertionError(command)
+
+
+def _run_gui(args: argparse.Namespace) -> int:
+    from app.config import DEFAULT_DEMO_PATIENTS
+    from ui.app import run_gui
+
+    demo = DEFAULT_DEMO_PATIENTS if args.demo_patients is None else args.demo_patients
+    return run_gui(
+        args.db, username=args.user, demo_patients=demo, startup_probe=args.startup_probe
+    )
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from app.demo import generate_demo
+    from app.store.db import make_engine
+    from app.store.migrate import upgrade_to_head
+
+    engine = make_engine(args.db)
+    upgrade_to_head(engine)
+
+    def progress(done: int, total: int) -> None:
+        _err(f"  {done:,} / {total:,} patients")
+
+    try:
+        summary = generate_demo(engine, args.patients, seed=args.seed, progress=progress)
+    except ValueError as exc:
+        _err(f"pa-desk demo: {exc}")
+        return 2
+    finally:
+        engine.dispose()
+    print(
+        f"{summary.patients:,} patients on {summary.accounts:,} accounts, "
+        f"{summary.encounters:,} visits, {summary.ledger_entries:,} ledger entries "
+        f"in {summary.seconds:.1f} s"
+    )
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from app.store.db import describe, make_engine
+    from app.store.migrate import current_revision, upgrade_to_head
+
+    engine = make_engine(args.db)
+    upgrade_to_head(engine)
+    print(f"{describe(engine)} is at revision {current_revision(engine)}")
+    engine.dispose()
+    return 0
+
+
+def _lookup(args: argparse.Namespace) -> int:
+    from app.config import default_database_url
+    from app.domain.money import format_usd
+    from app.services.desk import open_desk
+
+    desk = open_desk(args.db or default_database_url(), demo_patients=0)
+    try:
+        answer = desk.lookup(args.text)
+    finally:
+        desk.close()
+    print(f"{answer.hint} · {len(answer.results)} found in {answer.elapsed_ms:.1f} ms")
+    for r in answer.results:
+        born = f"{r.date_of_birth:%m/%d/%Y}" if r.date_of_birth else ""
+        print(
+            f"{r.name:32.32} {born:10} {r.age:>5} {r.role:9} {r.account_number:9} "
+            f"{r.phone:15} {format_usd(r.balance_cents):>11}"
+        )
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    if args.bench == "lookup":
+        from app.bench import lookup as bench_lookup
+        from app.store.db import make_engine
+        from app.store.migrate import upgrade_to_head
+
+        engine = make_engine(args.db)
+        upgrade_to_head(engine)
+        patients = bench_lookup.ensure_patients(engine, args.patients, _err)
+        kinds = bench_lookup.run(
+            engine, queries=args.queries, naive_queries=args.naive_queries, seed=args.seed
+        )
+        report = {"patients": patients, "engine": engine.dialect.name, "kinds": kinds}
+        engine.dispose()
+    else:
+        from app.bench import startup
+
+        report = startup.run(runs=args.runs, say=_err)
+    if args.json:
+        print(json.dumps(report))
+    else:
+        print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
