@@ -85,8 +85,8 @@ class AccountDetail:
     preferred_language: str
     patients: tuple[PatientInfo, ...]
     coverages: tuple[CoverageInfo, ...]
-    balance_cents: int  # the ledger's sum: what the guarantor owes now (negative = credit)
-    pending_insurance_cents: int  # billed on claims still with insurance, not yet owed
+    balance_cents: int  # the ledger's sum (negative = credit), pending insurance included
+    pending_insurance_cents: int  # part of the balance on claims still with insurance
     last_payment_cents: int | None
     last_payment_on: date | None
     oldest_open_charge_on: date | None

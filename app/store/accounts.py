@@ -44,7 +44,7 @@ def load_account(session: Session, account_id: uuid.UUID) -> GuarantorAccount | 
 
 
 def account_figures(session: Session, account_id: uuid.UUID) -> AccountFigures:
-    """Balances from the ledger; charges still with insurance from unadjudicated claims."""
+    """Balances from the ledger; the part of them still with insurance from unanswered claims."""
     L = LedgerEntry
     by_patient = dict(
         session.execute(
@@ -54,11 +54,19 @@ def account_figures(session: Session, account_id: uuid.UUID) -> AccountFigures:
         ).all()
     )
     balance = sum(int(v) for v in by_patient.values())
-    pending = session.scalar(
-        select(func.coalesce(func.sum(Claim.billed_cents), 0))
+    # What is still with insurance: the open amount of visits whose claim is unanswered
+    # (for a secondary claim, what the primary left over), never more than the visit owes.
+    waiting = (
+        select(Claim.encounter_id)
         .join(Encounter, Claim.encounter_id == Encounter.id)
         .where(Encounter.account_id == account_id, Claim.status == ClaimStatus.SUBMITTED)
     )
+    open_per_visit = session.execute(
+        select(func.sum(L.amount_cents))
+        .where(L.account_id == account_id, L.encounter_id.in_(waiting))
+        .group_by(L.encounter_id)
+    ).scalars()
+    pending = sum(max(int(amount or 0), 0) for amount in open_per_visit)
     last_payment = session.execute(
         select(L.effective_date, L.amount_cents)
         .where(L.account_id == account_id, L.kind == LedgerKind.PATIENT_PAYMENT)
@@ -84,7 +92,7 @@ def account_figures(session: Session, account_id: uuid.UUID) -> AccountFigures:
     return AccountFigures(
         balance_cents=balance,
         by_patient_cents={k: int(v) for k, v in by_patient.items() if k is not None},
-        pending_insurance_cents=int(pending or 0),
+        pending_insurance_cents=pending,
         last_payment=(last_payment[0], -int(last_payment[1])) if last_payment else None,
         charges=charges,
         credits_cents=credits,

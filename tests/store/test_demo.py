@@ -484,3 +484,44 @@ def test_refuses_bad_sizes(sqlite_engine: Engine) -> None:
 
 def test_payers_have_unique_codes() -> None:
     assert len({p.code for p in ALL}) == len(ALL)
+
+
+def test_pending_insurance_is_part_of_the_balance(demo: tuple[Engine, DemoSummary, Path]) -> None:
+    """What the account view calls "with insurance" is the open amount of visits whose
+    claim is unanswered: within the balance, and for a secondary claim only what the
+    primary left over."""
+    from app.store.accounts import account_figures
+
+    engine, _, _ = demo
+    rows = _rows(
+        engine,
+        "SELECT e.account_id, e.id FROM claim c JOIN encounter e ON e.id = c.encounter_id "
+        "WHERE c.status = 'submitted'",
+    )
+    assert rows, "the demo should have claims still with insurance"
+    waiting: dict[str, set[str]] = defaultdict(set)
+    for account, encounter in rows:
+        waiting[account].add(encounter)
+    secondary_seen = False
+    with Session(engine) as session:
+        for account, encounters in waiting.items():
+            expected = 0
+            for encounter in encounters:
+                (open_cents,) = _rows(
+                    engine,
+                    f"SELECT COALESCE(SUM(amount_cents), 0) FROM ledger_entry "
+                    f"WHERE encounter_id = '{encounter}'",
+                )[0]
+                expected += max(open_cents, 0)
+                (answered,) = _rows(
+                    engine,
+                    f"SELECT COUNT(*) FROM claim WHERE encounter_id = '{encounter}' "
+                    f"AND status = 'adjudicated'",
+                )[0]
+                secondary_seen = secondary_seen or answered > 0
+            figures = account_figures(session, uuid.UUID(hex=account))
+            assert figures.pending_insurance_cents == expected
+            # An unapplied credit (say a copay taken at the visit) can leave the balance
+            # below what insurance still holds; the charges always cover it.
+            assert figures.pending_insurance_cents <= sum(c for _, c in figures.charges)
+    assert secondary_seen, "the demo should have a secondary claim after a primary answer"

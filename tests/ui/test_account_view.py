@@ -145,3 +145,9 @@ def test_the_newest_open_wins(qtbot: QtBot, fake_desk: FakeDesk) -> None:
     assert QThreadPool.globalInstance().waitForDone(3000)
     QCoreApplication.processEvents()  # deliver the late answer, which must be dropped
     assert view.guarantor.text() == "Second, Account"
+
+
+def test_balance_caption_says_what_is_due_now() -> None:
+    assert balance_figure(30_000, 12_000) == ("$300.00", "Due from the guarantor now: $180.00")
+    assert balance_figure(10_000, 25_000)[1] == "Due from the guarantor now: $0.00"
+    assert balance_figure(10_000)[1] == "Owed by the guarantor"

@@ -44,12 +44,16 @@ EMPTY_TEXT = "Search for a caller, then press Enter to open the account"
 LOADING_TEXT = "Opening account…"
 
 
-def balance_figure(cents: int) -> tuple[str, str]:
-    """The big figure and its caption: what is owed, or a credit said in words."""
+def balance_figure(cents: int, pending_cents: int = 0) -> tuple[str, str]:
+    """The big figure and its caption: what is owed and how much of it is due now,
+    or a credit said in words."""
     if cents < 0:
         return f"Credit {format_usd(-cents)}", "Credit on the account (nothing owed)"
     if cents == 0:
         return format_usd(0), "Nothing owed"
+    if pending_cents > 0:
+        due = max(cents - pending_cents, 0)
+        return format_usd(cents), f"Due from the guarantor now: {format_usd(due)}"
     return format_usd(cents), "Owed by the guarantor"
 
 
@@ -326,11 +330,12 @@ class AccountView(QWidget):
         for name, value in values.items():
             self.fields[name].setText(value)
 
-        text, note = balance_figure(d.balance_cents)
-        self.balance.show_value(text, note, theme.CREDIT if d.balance_cents < 0 else None)
         pending = d.pending_insurance_cents
+        text, note = balance_figure(d.balance_cents, pending)
+        self.balance.show_value(text, note, theme.CREDIT if d.balance_cents < 0 else None)
         self.with_insurance.show_value(
-            format_usd(pending), "Billed, waiting on insurance" if pending else "Nothing pending"
+            format_usd(pending),
+            "Of the balance, waiting on insurance" if pending else "Nothing pending",
         )
         if d.last_payment_cents is not None:
             on = f"on {us_date(d.last_payment_on)}" if d.last_payment_on else ""
