@@ -16,14 +16,16 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import DEFAULT_DEMO_PATIENTS, workstation_name
-from app.domain.codes import Role
+from app.domain.codes import LedgerKind, Role
 from app.services.accounts import open_account
 from app.services.errors import DeskError
 from app.services.lookup import lookup as run_lookup
+from app.services.notes import NoteInfo, account_notes, add_note, post_entry
 from app.services.views import AccountDetail, LookupAnswer, UserInfo
 from app.store.db import describe, make_engine, session_factory
 from app.store.migrate import upgrade_to_head
 from app.store.models import Patient, User
+from app.sync.outbox import track_writes
 
 
 class Desk:
@@ -40,7 +42,7 @@ class Desk:
         self.database_label = describe(engine)
         self.workstation = workstation or workstation_name()
         self._today = today
-        self._sessions: sessionmaker[Session] = session_factory(engine)
+        self._sessions: sessionmaker[Session] = track_writes(session_factory(engine))
 
     def lookup(self, text: str, limit: int = 20) -> LookupAnswer:
         """Search patients and guarantors; see :func:`app.services.lookup.lookup`."""
@@ -51,6 +53,41 @@ class Desk:
         """The account view, recording an audit event that it was opened."""
         with self._sessions.begin() as session:
             return open_account(session, account_id, self._today(), self.user, self.workstation)
+
+    def add_note(
+        self, account_id: uuid.UUID, body: str, patient_id: uuid.UUID | None = None
+    ) -> NoteInfo:
+        """Save a note on the account (it syncs to every desk)."""
+        with self._sessions.begin() as session:
+            return add_note(
+                session, account_id, body, self.user, self.workstation, patient_id=patient_id
+            )
+
+    def notes(self, account_id: uuid.UUID) -> list[NoteInfo]:
+        with self._sessions() as session:
+            return account_notes(session, account_id)
+
+    def post_entry(
+        self,
+        account_id: uuid.UUID,
+        kind: LedgerKind,
+        amount_cents: int,
+        *,
+        patient_id: uuid.UUID | None = None,
+        memo: str | None = None,
+    ) -> uuid.UUID:
+        """Append a ledger entry dated today (it syncs to every desk)."""
+        with self._sessions.begin() as session:
+            return post_entry(
+                session,
+                account_id,
+                kind,
+                amount_cents,
+                self.user,
+                effective=self._today(),
+                patient_id=patient_id,
+                memo=memo,
+            )
 
     def close(self) -> None:
         self.engine.dispose()
@@ -96,7 +133,7 @@ def _is_empty(engine: Engine) -> bool:
 def _sign_in(engine: Engine, username: str | None) -> UserInfo:
     """The desk's user. Password sign-in arrives with central sync; until then the
     desk runs as the named user, or the first agent, or a new agent for this login."""
-    with session_factory(engine).begin() as session:
+    with track_writes(session_factory(engine)).begin() as session:
         if username:
             user = session.scalars(select(User).where(User.username == username)).first()
             if user is None:

@@ -13,7 +13,7 @@ def test_columns_show_what_the_agent_reads(qtbot: QtBot) -> None:
     model = LookupResultsModel()
     model.set_results(PEOPLE)
     headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
-    assert headers == ["Name", "DOB", "Age", "Role", "Account", "Phone", "Balance"]
+    assert headers == ["Name", "DOB", "Age", "Role", "Account", "Phone", "Acct balance"]
     assert model.rowCount() == len(PEOPLE)
 
     def cell(row: int, column: Column) -> str:

@@ -42,11 +42,11 @@ _HEADERS = {
     Column.ROLE: "Role",
     Column.ACCOUNT: "Account",
     Column.PHONE: "Phone",
-    Column.BALANCE: "Balance",
+    Column.BALANCE: "Acct balance",
 }
 _HEADER_TIPS = {
     Column.ROLE: "Patient, or the guarantor (the person responsible for the account)",
-    Column.BALANCE: "What the account owes now; CR marks a credit",
+    Column.BALANCE: "The whole account's balance (all its patients); CR marks a credit",
 }
 _RIGHT = {Column.AGE, Column.BALANCE}
 

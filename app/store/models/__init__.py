@@ -9,14 +9,17 @@ from app.store.models.coverage import BenefitsSnapshot, Coverage, Payer
 from app.store.models.ledger import LedgerEntry, Payment, Statement
 from app.store.models.people import GuarantorAccount, Patient, PersonLookup, User
 from app.store.models.plans import PaymentPlan, PlanInstallment
-from app.store.models.work import AssistanceApplication, Dispute, Task
+from app.store.models.sync import CentralPolicy, OutboxItem, SyncConflict, SyncLog, SyncState
+from app.store.models.work import AccountNote, AssistanceApplication, Dispute, Task
 
 __all__ = [
+    "AccountNote",
     "AdjudicationLine",
     "AssistanceApplication",
     "AuditEvent",
     "Base",
     "BenefitsSnapshot",
+    "CentralPolicy",
     "Claim",
     "Coverage",
     "Dispute",
@@ -27,6 +30,7 @@ __all__ = [
     "InteractionEvent",
     "LedgerEntry",
     "LineAdjustment",
+    "OutboxItem",
     "Patient",
     "Payer",
     "Payment",
@@ -35,6 +39,9 @@ __all__ = [
     "PlanInstallment",
     "ProcedureLine",
     "Statement",
+    "SyncConflict",
+    "SyncLog",
+    "SyncState",
     "Task",
     "User",
 ]

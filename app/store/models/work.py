@@ -1,11 +1,11 @@
-"""Work that outlives a call: tasks with an SLA, disputes, financial assistance."""
+"""Work that outlives a call: tasks with an SLA, disputes, financial assistance, notes."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.domain.codes import AssistanceStatus, DisputeStatus, TaskStatus
@@ -59,3 +59,18 @@ class AssistanceApplication(Keyed, Versioned, Base):
     submitted_at: Mapped[datetime | None]
     decided_at: Mapped[datetime | None]
     decided_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id"))
+
+
+class AccountNote(Keyed, Base):
+    """Insert-only: what an agent wrote on the account. A correction is a new note."""
+
+    __tablename__ = "account_note"
+    __table_args__ = (Index("ix_account_note_account_at", "account_id", "written_at"),)
+
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("guarantor_account.id"))
+    patient_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("patient.id"))
+    interaction_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("interaction.id"))
+    author_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id"))
+    workstation: Mapped[str] = mapped_column(String(80))
+    written_at: Mapped[datetime]
+    body: Mapped[str] = mapped_column(Text)
