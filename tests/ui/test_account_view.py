@@ -148,6 +148,6 @@ def test_the_newest_open_wins(qtbot: QtBot, fake_desk: FakeDesk) -> None:
 
 
 def test_balance_caption_says_what_is_due_now() -> None:
-    assert balance_figure(30_000, 12_000) == ("$300.00", "Due from the guarantor now: $180.00")
-    assert balance_figure(10_000, 25_000)[1] == "Due from the guarantor now: $0.00"
+    assert balance_figure(30_000, 12_000) == ("$300.00", "$180.00 due now")
+    assert balance_figure(10_000, 25_000)[1] == "$0.00 due now"
     assert balance_figure(10_000)[1] == "Owed by the guarantor"

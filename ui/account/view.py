@@ -53,7 +53,7 @@ def balance_figure(cents: int, pending_cents: int = 0) -> tuple[str, str]:
         return format_usd(0), "Nothing owed"
     if pending_cents > 0:
         due = max(cents - pending_cents, 0)
-        return format_usd(cents), f"Due from the guarantor now: {format_usd(due)}"
+        return format_usd(cents), f"{format_usd(due)} due now"
     return format_usd(cents), "Owed by the guarantor"
 
 
@@ -93,6 +93,7 @@ class _Figure(QFrame):
         self.value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.note = QLabel("", self)
         self.note.setObjectName("muted")
+        self.note.setWordWrap(True)  # a narrow window wraps the explanation, never cuts it
         layout = QVBoxLayout(self)
         layout.setContentsMargins(theme.SPACE_M, theme.SPACE_S, theme.SPACE_M, theme.SPACE_S)
         layout.setSpacing(2)
@@ -335,7 +336,7 @@ class AccountView(QWidget):
         self.balance.show_value(text, note, theme.CREDIT if d.balance_cents < 0 else None)
         self.with_insurance.show_value(
             format_usd(pending),
-            "Of the balance, waiting on insurance" if pending else "Nothing pending",
+            "Waiting on insurance" if pending else "Nothing pending",
         )
         if d.last_payment_cents is not None:
             on = f"on {us_date(d.last_payment_on)}" if d.last_payment_on else ""
