@@ -17,12 +17,12 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QEventLoop, QSettings, QTimer
+from PySide6.QtWidgets import QApplication
 
-from app.services.desk import open_desk  # noqa: E402
-from ui import theme  # noqa: E402
-from ui.main_window import MainWindow  # noqa: E402
+from app.services.desk import open_desk
+from ui import theme
+from ui.main_window import MainWindow
 
 
 def _wait_for(signal: object, timeout_ms: int = 10_000) -> None:

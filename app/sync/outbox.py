@@ -1,10 +1,10 @@
 """The outbox: every write to the local store leaves a reference to itself, atomically.
 
-:func:`track_writes` gives sessions of :class:`TrackedSession`: before each flush, each new row of a synced
-table adds an ``insert`` item, and each changed versioned row gets its version raised
-and adds an ``update`` item holding the version it had before. The items are flushed
-with the rows, so they commit or roll back together. Items name a table and a key
-only; the pusher reads the row itself when it sends it.
+:func:`track_writes` gives sessions of :class:`TrackedSession`. Before each flush,
+each new row of a synced table adds an ``insert`` item, and each changed versioned row
+gets its version raised and adds an ``update`` item holding the version it had before.
+The items are flushed with the rows, so they commit or roll back together. Items name
+a table and a key only; the pusher reads the row itself when it sends it.
 
 Rows of insert-once tables are never changed after the insert (the ledger, audit and
 notes are also guarded by triggers); changing one is a programming error and raises.
