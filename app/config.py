@@ -25,5 +25,11 @@ def default_database_url() -> str:
     return f"sqlite:///{data_dir() / 'desk.sqlite3'}"
 
 
+def default_central_url() -> str:
+    """``PA_DESK_CENTRAL``, else the embedded default: a SQLite "central" database next
+    to the desk's, so the desk syncs with no server."""
+    return os.environ.get("PA_DESK_CENTRAL") or f"sqlite:///{data_dir() / 'central.sqlite3'}"
+
+
 def workstation_name() -> str:
     return os.environ.get("PA_DESK_WORKSTATION") or socket.gethostname()

@@ -31,6 +31,7 @@ def run_gui(
     username: str | None = None,
     demo_patients: int = 2000,
     startup_probe: bool = False,
+    central_url: str | None = None,
 ) -> int:
     """Show the desk window and run until it closes; return the exit code.
 
@@ -51,7 +52,7 @@ def run_gui(
         return app.exec()
 
     def opener(progress: ProgressCallback) -> Desk:
-        return _open_desk(url, username, demo_patients, progress)
+        return _open_desk(url, username, demo_patients, progress, central_url)
 
     # After the first paint, so the window is on screen before any heavy import.
     QTimer.singleShot(0, lambda: window.open_desk_with(opener, database_label(url)))
@@ -75,10 +76,14 @@ def _application() -> QApplication:
 
 
 def _open_desk(
-    url: str | None, username: str | None, demo_patients: int, progress: ProgressCallback
+    url: str | None,
+    username: str | None,
+    demo_patients: int,
+    progress: ProgressCallback,
+    central_url: str | None = None,
 ) -> Desk:
     """Runs in a worker thread: the first import of SQLAlchemy happens here."""
-    from app.config import default_database_url
+    from app.config import default_central_url, default_database_url
     from app.services.desk import open_desk
 
     return open_desk(
@@ -86,6 +91,7 @@ def _open_desk(
         username=username,
         demo_patients=demo_patients,
         progress=progress,
+        central_url=central_url or default_central_url(),
     )
 
 

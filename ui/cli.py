@@ -34,6 +34,22 @@ def _parser() -> argparse.ArgumentParser:
     find.add_argument("text")
     find.add_argument("--db", default=None)
 
+    central = sub.add_parser("central", help="prepare the central database")
+    tasks = central.add_subparsers(dest="central", metavar="TASK", required=True)
+    init = tasks.add_parser("init", help="schema, policy, environment marker, desk role")
+    init.add_argument("--url", required=True, help="central database URL (as its owner)")
+    init.add_argument("--environment", choices=("production", "sandbox"), default="production")
+    login = tasks.add_parser("add-login", help="PostgreSQL: a sign-in role for one person")
+    login.add_argument("--url", required=True, help="central database URL (as its owner)")
+    login.add_argument("--login", required=True)
+    login.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+
+    sync = sub.add_parser("sync", help="push this desk's waiting writes and pull new ones")
+    sync.add_argument("--db", default=None, help="the desk's local database")
+    sync.add_argument("--central", default=None, help="central database URL")
+
     bench = sub.add_parser("bench", help="print performance figures")
     kinds = bench.add_subparsers(dest="bench", metavar="BENCH", required=True)
     look = kinds.add_parser("lookup", help="search p50/p95 against a naive scan")
@@ -53,6 +69,9 @@ def _gui_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", default=None, help="database URL (default: embedded SQLite)")
     parser.add_argument("--user", default=None, help="desk username (default: first agent)")
     parser.add_argument(
+        "--central", default=None, help="central database URL (default: embedded SQLite)"
+    )
+    parser.add_argument(
         "--demo-patients", type=int, default=None, help="demo patients for a new database"
     )
     parser.add_argument("--startup-probe", action="store_true", help=argparse.SUPPRESS)
@@ -71,6 +90,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _lookup(args)
     if command == "bench":
         return _bench(args)
+    if command == "central":
+        return _central(args)
+    if command == "sync":
+        return _sync(args)
     raise AssertionError(command)
 
 
@@ -80,7 +103,11 @@ def _run_gui(args: argparse.Namespace) -> int:
 
     demo = DEFAULT_DEMO_PATIENTS if args.demo_patients is None else args.demo_patients
     return run_gui(
-        args.db, username=args.user, demo_patients=demo, startup_probe=args.startup_probe
+        args.db,
+        username=args.user,
+        demo_patients=demo,
+        startup_probe=args.startup_probe,
+        central_url=args.central,
     )
 
 
@@ -112,6 +139,57 @@ def _demo(args: argparse.Namespace) -> int:
         f"in {summary.seconds:.1f} s"
     )
     return 0
+
+
+def _central(args: argparse.Namespace) -> int:
+    from app.services.central import CentralSetupError, add_desk_login, init_central
+    from app.store.db import describe, make_engine
+
+    engine = make_engine(args.url)
+    try:
+        if args.central == "init":
+            info = init_central(engine, environment=args.environment)
+            role = f"; desks sign in as members of {info.app_role}" if info.app_role else ""
+            print(f"{describe(engine)}: central database ready ({info.environment}){role}")
+            return 0
+        password = _read_password(args.password_stdin)
+        add_desk_login(engine, args.login, password)
+        print(f"{describe(engine)}: login {args.login} can sign in to the desk")
+        return 0
+    except CentralSetupError as exc:
+        _err(f"pa-desk central: {exc}")
+        return 2
+    finally:
+        engine.dispose()
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    import getpass
+
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Again: ") != first:
+        raise SystemExit("pa-desk central: the passwords differ")
+    return first
+
+
+def _sync(args: argparse.Namespace) -> int:
+    from app.config import default_central_url, default_database_url, workstation_name
+    from app.services.sync import CentralLink
+    from app.store.db import make_engine
+
+    local = make_engine(args.db or default_database_url())
+    link = CentralLink(local, args.central or default_central_url(), origin=workstation_name())
+    try:
+        report = link.sync_now()
+        status = link.status()
+    finally:
+        link.close()
+        local.dispose()
+    state = "online" if report.online else "offline"
+    print(f"{state}: {report.message}; {status.waiting} waiting, {status.conflicts} conflict(s)")
+    return 0 if report.online else 1
 
 
 def _migrate(args: argparse.Namespace) -> int:

@@ -10,13 +10,21 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QIcon, QKeySequence, QShowEvent
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QSplitter, QWidget
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app import __version__
 from app.services.views import LookupResult
 from ui import theme
 from ui.account.view import AccountView
 from ui.lookup.panel import LookupPanel
+from ui.sync_status import OfflineBanner, SyncController, describe
 from ui.workers import ProgressCallback, TaskRunner
 
 if TYPE_CHECKING:
@@ -38,6 +46,7 @@ SHORTCUTS = (
     ("Double-click", "Open the account of a result"),
     ("Escape", "Clear the search box"),
     ("Ctrl+Shift+L", "Show or hide the lookup panel"),
+    ("F5", "Sync now with the central database"),
     ("Ctrl+Q", "Quit"),
 )
 
@@ -72,7 +81,15 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setHandleWidth(theme.SPACE_S)
-        self.setCentralWidget(self.splitter)
+        self.offline_banner = OfflineBanner(self)
+        body = QWidget(self)
+        column = QVBoxLayout(body)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(theme.SPACE_XS)
+        column.addWidget(self.offline_banner)
+        column.addWidget(self.splitter, 1)
+        self.setCentralWidget(body)
+        self.sync: SyncController | None = None
         self.setMinimumSize(theme.char_width(self, 110), theme.line_height(self) * 30)
 
         self._build_menus()
@@ -99,6 +116,15 @@ class MainWindow(QMainWindow):
         self.toggle_lookup_action.setCheckable(True)
         self.toggle_lookup_action.setChecked(True)
         view_menu.addAction(self.toggle_lookup_action)
+
+        sync_menu = bar.addMenu("&Sync")
+        self.sync_action = self._action("&Sync now", "F5", self.sync_now)
+        self.sync_action.setStatusTip("Send this desk's changes and fetch everyone else's")
+        self.sync_action.setEnabled(False)
+        sync_menu.addAction(self.sync_action)
+        self.conflicts_action = self._action("&Conflicts…", None, self.show_conflicts)
+        self.conflicts_action.setEnabled(False)
+        sync_menu.addAction(self.conflicts_action)
 
         help_menu = bar.addMenu("&Help")
         self.shortcuts_action = self._action("&Keyboard shortcuts", "F1", self.show_shortcuts)
@@ -160,6 +186,51 @@ class MainWindow(QMainWindow):
             self.database_label.setToolTip("The database this desk works on")
         self.account.set_desk(desk)
         self.lookup.set_desk(desk)
+        self._start_sync(desk)
+
+    # -- sync ---------------------------------------------------------------------------
+    def _start_sync(self, desk: Desk | None) -> None:
+        if self.sync is not None:
+            self.sync.stop()
+            self.sync.deleteLater()
+            self.sync = None
+        link = desk.link if desk is not None else None
+        self.sync_action.setEnabled(link is not None)
+        self.conflicts_action.setEnabled(link is not None)
+        if link is None:
+            self.sync_label.setText(SYNC_PLACEHOLDER)
+            self.offline_banner.hide()
+            return
+        self.sync = SyncController(link, self)
+        self.sync.statusChanged.connect(self._show_sync_status)
+        self.sync.synced.connect(self._on_synced)
+        self.account.accountShown.connect(self.sync.refresh_status)
+        self.sync_label.setText("Sync: starting")
+        self.sync.start()
+
+    def sync_now(self) -> None:
+        if self.sync is not None:
+            self.sync_label.setText("Syncing…")
+            self.sync.sync_now()
+
+    def _show_sync_status(self, status: object) -> None:
+        text, tip = describe(status)  # type: ignore[arg-type]
+        self.sync_label.setText(text)
+        self.sync_label.setToolTip(tip)
+        self.offline_banner.setVisible(getattr(status, "online", None) is False)
+
+    def _on_synced(self, report: object) -> None:
+        if getattr(report, "online", False) and getattr(report, "pulled", 0):
+            self.statusBar().showMessage(f"Sync: {getattr(report, 'message', '')}", 5000)
+
+    def show_conflicts(self) -> None:
+        if self.sync is None:
+            return
+        from ui.conflicts import ConflictsDialog
+
+        dialog = ConflictsDialog(self.sync.link, self)
+        dialog.finished.connect(lambda _code: self.sync_now())
+        dialog.open()
 
     def _on_open_progress(self, _seq: int, message: str) -> None:
         if message.strip().lower() != "ready":
@@ -273,6 +344,8 @@ class MainWindow(QMainWindow):
             self.splitter.setSizes([total // 2, total - total // 2])
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.sync is not None:
+            self.sync.stop()
         self.save_layout()
         super().closeEvent(event)
 

@@ -27,6 +27,8 @@ CREDIT = "#1b6b3a"
 WARNING = "#8a4600"
 ERROR = "#a3262a"
 HIGHLIGHT_ROW = "#fff4cc"
+WARNING_BG = "#fdebc8"  # banners: offline, locked
+WARNING_FG = "#5c2f00"
 
 # Spacing in multiples of the font's line height is what scales; these are the steps.
 SPACE_XS = 4

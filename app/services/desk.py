@@ -18,9 +18,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.config import DEFAULT_DEMO_PATIENTS, workstation_name
 from app.domain.codes import LedgerKind, Role
 from app.services.accounts import open_account
+from app.services.central import prepare_embedded_central
 from app.services.errors import DeskError
 from app.services.lookup import lookup as run_lookup
 from app.services.notes import NoteInfo, account_notes, add_note, post_entry
+from app.services.sync import CentralLink
 from app.services.views import AccountDetail, LookupAnswer, UserInfo
 from app.store.db import describe, make_engine, session_factory
 from app.store.migrate import upgrade_to_head
@@ -43,6 +45,7 @@ class Desk:
         self.workstation = workstation or workstation_name()
         self._today = today
         self._sessions: sessionmaker[Session] = track_writes(session_factory(engine))
+        self.link: CentralLink | None = None  # the central database, when the desk syncs
 
     def lookup(self, text: str, limit: int = 20) -> LookupAnswer:
         """Search patients and guarantors; see :func:`app.services.lookup.lookup`."""
@@ -90,6 +93,8 @@ class Desk:
             )
 
     def close(self) -> None:
+        if self.link is not None:
+            self.link.close()
         self.engine.dispose()
 
 
@@ -101,11 +106,14 @@ def open_desk(
     seed: int = 1,
     progress: Callable[[str], None] | None = None,
     today: Callable[[], date] = date.today,
+    central_url: str | None = None,
 ) -> Desk:
     """Open (and on first run create) a desk database and sign in.
 
     Migrates the database to head; an empty database gets ``demo_patients`` demo
-    patients (0 for none). Slow the first time: call it off the GUI thread.
+    patients (0 for none). With ``central_url`` the desk syncs with that central
+    database; an empty SQLite central is made a sandbox with the same demo practice
+    (the embedded default). Slow the first time: call it off the GUI thread.
     """
     say = progress or (lambda _message: None)
     engine = make_engine(url)
@@ -121,8 +129,17 @@ def open_desk(
     except Exception:
         engine.dispose()
         raise
+    desk = Desk(engine, user, today=today)
+    if central_url:
+        say("Connecting to the central database…")
+        try:
+            prepare_embedded_central(central_url, demo_patients, seed=seed, today=today())
+            desk.link = CentralLink(engine, central_url, origin=desk.workstation)
+        except Exception:
+            desk.close()
+            raise
     say("Ready")
-    return Desk(engine, user, today=today)
+    return desk
 
 
 def _is_empty(engine: Engine) -> bool:

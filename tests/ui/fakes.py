@@ -146,6 +146,7 @@ class FakeDesk:
     """Implements the Desk methods the GUI calls. Thread-safe, like the real one."""
 
     database_label = "Fake · in memory"
+    link = None  # no central database: sync shows "local only"
 
     def __init__(self, delay: Callable[[str], float] | None = None) -> None:
         self.user = UserInfo(uuid.uuid4(), "amorgan", "Alex Morgan", "agent")

@@ -84,7 +84,7 @@ class SyncConflict(Base):
 class SyncLog(Base):
     """The central feed: one row per accepted write, numbered by a global sequence.
 
-    Pushes take a lock on this table, so sequence numbers commit in order and a desk
+    Pushes take a lock against each other, so sequence numbers commit in order and a desk
     that pulls ``seq > cursor`` never skips a row committed late.
     """
 

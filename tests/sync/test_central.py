@@ -1,0 +1,89 @@
+"""Preparing a central database: policy, environment marker, and the desk's own role."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+import pytest
+from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy.exc import ProgrammingError
+
+from app.domain.codes import LedgerKind
+from app.services.central import (
+    APP_ROLE,
+    DEFAULT_POLICY,
+    CentralSetupError,
+    add_desk_login,
+    central_policy,
+    init_central,
+)
+from app.services.desk import open_desk
+from app.store.models import GuarantorAccount, LedgerEntry
+from app.sync.push import push_all
+
+TODAY = date(2026, 11, 20)
+
+
+def test_init_writes_policy_and_marker_once(engine: Engine) -> None:
+    info = init_central(engine, environment="sandbox")
+    assert info.environment == "sandbox"
+    assert info.policy["hold_breach_seconds"] == "180"
+    assert info.policy["idle_lock_minutes"] == "15"
+    again = init_central(engine, environment="sandbox")  # harmless to run twice
+    assert again.policy == info.policy
+    assert set(DEFAULT_POLICY) <= set(central_policy(engine))
+    with pytest.raises(CentralSetupError, match="stays 'sandbox'"):
+        init_central(engine, environment="production")
+    with pytest.raises(CentralSetupError):
+        init_central(engine, environment="staging")
+
+
+@pytest.mark.postgres
+def test_desks_connect_as_a_member_of_the_app_role_not_the_owner(
+    pg_engine: Engine, pg_url: str, tmp_path: object
+) -> None:
+    info = init_central(pg_engine)
+    assert info.app_role == APP_ROLE
+    open_desk(pg_url, demo_patients=20, seed=5, today=lambda: TODAY).close()
+    login = f"pa_test_{uuid.uuid4().hex[:10]}"
+    add_desk_login(pg_engine, login, "correct horse battery staple")
+    desk_url = pg_url.replace("postgres@", f"{login}:x@", 1).replace(
+        "postgresql://", "postgresql+psycopg://", 1
+    )
+    as_desk = create_engine(desk_url)
+    try:
+        local = open_desk(
+            f"sqlite:///{tmp_path}/local.sqlite3", demo_patients=20, seed=5, today=lambda: TODAY
+        )
+        with local.engine.connect() as conn:
+            account = conn.scalar(select(GuarantorAccount.id).limit(1))
+        assert account is not None
+        entry = local.post_entry(account, LedgerKind.PATIENT_PAYMENT, -1_000)
+        result = push_all(local.engine, as_desk, origin="desk-role")
+        assert result.accepted >= 1
+        with as_desk.connect() as conn:
+            assert conn.scalar(select(LedgerEntry.id).where(LedgerEntry.id == entry)) == entry
+            assert conn.scalar(text("SELECT current_user")) == login
+        for forbidden in (
+            "CREATE TABLE sneaky (id int)",
+            "UPDATE ledger_entry SET amount_cents = 0",
+            "DELETE FROM sync_log",
+            "UPDATE central_policy SET value = '999'",
+        ):
+            with as_desk.connect() as conn, pytest.raises(ProgrammingError):
+                conn.execute(text(forbidden))
+        local.close()
+    finally:
+        as_desk.dispose()
+        with pg_engine.begin() as conn:
+            conn.execute(text(f'DROP OWNED BY "{login}"'))
+            conn.execute(text(f'DROP ROLE "{login}"'))
+
+
+@pytest.mark.postgres
+def test_logins_are_checked(pg_engine: Engine) -> None:
+    with pytest.raises(CentralSetupError):
+        add_desk_login(pg_engine, "Robert'); DROP TABLE patient;--", "long enough password")
+    with pytest.raises(CentralSetupError):
+        add_desk_login(pg_engine, "ok_name", "short")
