@@ -59,6 +59,15 @@ def _parser() -> argparse.ArgumentParser:
     look.add_argument("--naive-queries", type=int, default=12, help="baseline queries per kind")
     look.add_argument("--seed", type=int, default=None, help="fix the term mix (default: fresh)")
     look.add_argument("--json", action="store_true")
+    bsync = kinds.add_parser("sync", help="push events/s to a central database, GUI stall")
+    bsync.add_argument("--events", type=int, default=10_000)
+    bsync.add_argument("--db", required=True, help="central database URL")
+    bsync.add_argument("--json", action="store_true")
+    faults = kinds.add_parser("faults", help="SIGKILL the sync at random; count lost/duplicated")
+    faults.add_argument("--trials", type=int, default=200)
+    faults.add_argument("--db", required=True, help="central database URL")
+    faults.add_argument("--seed", type=int, default=None)
+    faults.add_argument("--json", action="store_true")
     start = kinds.add_parser("startup", help="time to a usable window, and its memory")
     start.add_argument("--runs", type=int, default=5)
     start.add_argument("--json", action="store_true")
@@ -237,6 +246,14 @@ def _bench(args: argparse.Namespace) -> int:
         )
         report = {"patients": patients, "engine": engine.dialect.name, "kinds": kinds}
         engine.dispose()
+    elif args.bench == "faults":
+        from app.bench import faults as bench_faults
+
+        report = bench_faults.run(args.db, args.trials, seed=args.seed, say=_err)
+    elif args.bench == "sync":
+        from ui import bench_sync
+
+        report = bench_sync.run(args.db, args.events)
     else:
         from app.bench import startup
 

@@ -25,7 +25,7 @@ from ui import theme
 from ui.account.view import AccountView
 from ui.lookup.panel import LookupPanel
 from ui.sync_status import OfflineBanner, SyncController, describe
-from ui.workers import ProgressCallback, TaskRunner
+from ui.workers import ProgressCallback, TaskRunner, settle_garbage_collector
 
 if TYPE_CHECKING:
     from app.services.desk import Desk
@@ -237,6 +237,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(message)
 
     def _on_desk_opened(self, _seq: int, desk: object) -> None:
+        settle_garbage_collector()  # start-up's objects: never walked again (no GC stalls)
         self.set_desk(desk)  # type: ignore[arg-type]
         self.statusBar().showMessage("Ready", 3000)
         self.deskOpened.emit(desk)

@@ -57,6 +57,7 @@ class CentralLink:
                 pulled = pull_all(self.local, self.central)
             except CentralUnavailable as error:
                 self._online = False
+                self.central.dispose()  # connections the outage left dead: start afresh
                 return SyncReport(False, 0, 0, 0, 0, str(error))
             self._online = True
             message = f"sent {pushed.accepted}, received {pulled.applied}"
