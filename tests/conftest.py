@@ -15,6 +15,21 @@ from sqlalchemy import Engine
 from app.store.db import make_engine
 from app.store.migrate import upgrade_to_head
 
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> Iterator[object]:
+    """Every test gets a fresh in-memory keyring: none ever touches a real one."""
+    import keyring
+
+    from tests.support.memory_keyring import MemoryKeyring
+
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
 PG_ADMIN_URL = os.environ.get(
     "PA_DESK_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )

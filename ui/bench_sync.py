@@ -20,14 +20,16 @@ TICK_MS = 5
 
 def run(central_url: str, events: int, *, baseline_events: int = 500) -> dict[str, Any]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
 
     from app.bench.sync_load import make_load, push_timed
     from app.store.db import make_engine
     from app.store.migrate import upgrade_to_head
     from ui.workers import TaskRunner, settle_garbage_collector
 
-    app = QCoreApplication.instance() or QCoreApplication([])
+    # A QApplication (not a bare core one): the process may go on to show windows.
+    app = QApplication.instance() or QApplication([])
     central = make_engine(central_url)
     upgrade_to_head(central)
     with tempfile.TemporaryDirectory(prefix="pa-desk-bench-") as folder:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QSplitter,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -23,6 +24,7 @@ from app import __version__
 from app.services.views import LookupResult
 from ui import theme
 from ui.account.view import AccountView
+from ui.lock import IdleWatcher, LockPage
 from ui.lookup.panel import LookupPanel
 from ui.sync_status import OfflineBanner, SyncController, describe
 from ui.workers import ProgressCallback, TaskRunner, settle_garbage_collector
@@ -88,8 +90,14 @@ class MainWindow(QMainWindow):
         column.setSpacing(theme.SPACE_XS)
         column.addWidget(self.offline_banner)
         column.addWidget(self.splitter, 1)
-        self.setCentralWidget(body)
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(body)
+        self.work_page = body
+        self.setCentralWidget(self.pages)
         self.sync: SyncController | None = None
+        self.idle: IdleWatcher | None = None
+        self.lock_page: LockPage | None = None
+        self._enabled_before_lock: dict[QAction, bool] = {}
         self.setMinimumSize(theme.char_width(self, 110), theme.line_height(self) * 30)
 
         self._build_menus()
@@ -187,6 +195,61 @@ class MainWindow(QMainWindow):
         self.account.set_desk(desk)
         self.lookup.set_desk(desk)
         self._start_sync(desk)
+        self._start_idle_lock(desk)
+
+    # -- idle lock ------------------------------------------------------------------------
+    def _start_idle_lock(self, desk: Desk | None) -> None:
+        if self.idle is not None:
+            self.idle.stop()
+            self.idle.deleteLater()
+            self.idle = None
+        if self.lock_page is not None:
+            self.unlock()
+            self.pages.removeWidget(self.lock_page)
+            self.lock_page.deleteLater()
+            self.lock_page = None
+        if desk is None:
+            return
+        self.lock_page = LockPage(
+            desk.verify_password,
+            desk.user.display_name,
+            needs_password=desk.needs_password,
+            parent=self,
+        )
+        self.lock_page.unlocked.connect(self.unlock)
+        self.pages.addWidget(self.lock_page)
+        self.idle = IdleWatcher(desk.idle_lock_minutes * 60_000, self)
+        self.idle.idle.connect(self.lock)
+        self.idle.start()
+
+    @property
+    def locked(self) -> bool:
+        return self.lock_page is not None and self.pages.currentWidget() is self.lock_page
+
+    def lock(self) -> None:
+        """Hide the work behind the lock page; every widget under it keeps its state."""
+        if self.lock_page is None or self.locked:
+            return
+        self._enabled_before_lock = {a: a.isEnabled() for a in self.actions()}
+        for action in self._enabled_before_lock:
+            action.setEnabled(False)  # no shortcut reaches the hidden work
+        self.menuBar().setEnabled(False)
+        self.pages.setCurrentWidget(self.lock_page)
+        self.lock_page.reset()
+        self.user_label.setText(f"{self.user_label.text()} · locked")
+
+    def unlock(self) -> None:
+        if not self.locked:
+            return
+        for action, enabled in self._enabled_before_lock.items():
+            action.setEnabled(enabled)
+        self._enabled_before_lock = {}
+        self.menuBar().setEnabled(True)
+        self.pages.setCurrentWidget(self.work_page)
+        self.user_label.setText(self.user_label.text().removesuffix(" · locked"))
+        if self.idle is not None:
+            self.idle.touch()
+        self.lookup.focus_search()
 
     # -- sync ---------------------------------------------------------------------------
     def _start_sync(self, desk: Desk | None) -> None:
@@ -347,6 +410,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.sync is not None:
             self.sync.stop()
+        if self.idle is not None:
+            self.idle.stop()
         self.save_layout()
         super().closeEvent(event)
 

@@ -22,12 +22,14 @@ from app.services.central import prepare_embedded_central
 from app.services.errors import DeskError
 from app.services.lookup import lookup as run_lookup
 from app.services.notes import NoteInfo, account_notes, add_note, post_entry
-from app.services.sync import CentralLink
+from app.services.sync import CentralLink, check_sign_in
 from app.services.views import AccountDetail, LookupAnswer, UserInfo
 from app.store.db import describe, make_engine, session_factory
 from app.store.migrate import upgrade_to_head
 from app.store.models import Patient, User
 from app.sync.outbox import track_writes
+
+DEFAULT_IDLE_LOCK_MINUTES = 15
 
 
 class Desk:
@@ -46,6 +48,25 @@ class Desk:
         self._today = today
         self._sessions: sessionmaker[Session] = track_writes(session_factory(engine))
         self.link: CentralLink | None = None  # the central database, when the desk syncs
+        self.central_url: str | None = None
+        self.idle_lock_minutes = DEFAULT_IDLE_LOCK_MINUTES  # central policy, when known
+
+    @property
+    def needs_password(self) -> bool:
+        """Whether unlocking asks for a password: a PostgreSQL central checks it; the
+        embedded sandbox's demo users have none."""
+        return (
+            bool(self.central_url)
+            and self.link is not None
+            and (self.link.central.dialect.name == "postgresql")
+        )
+
+    def verify_password(self, password: str) -> None:
+        """Raise :class:`SignInFailed` unless ``password`` is the signed-in login's."""
+        if not self.needs_password or self.link is None or self.central_url is None:
+            return
+        login = self.link.central.url.username or self.user.username
+        check_sign_in(self.central_url, login, password)
 
     def lookup(self, text: str, limit: int = 20) -> LookupAnswer:
         """Search patients and guarantors; see :func:`app.services.lookup.lookup`."""
@@ -135,11 +156,26 @@ def open_desk(
         try:
             prepare_embedded_central(central_url, demo_patients, seed=seed, today=today())
             desk.link = CentralLink(engine, central_url, origin=desk.workstation)
+            desk.central_url = central_url
+            desk.idle_lock_minutes = _idle_minutes(desk.link)
         except Exception:
             desk.close()
             raise
     say("Ready")
     return desk
+
+
+def _idle_minutes(link: CentralLink) -> int:
+    """The central policy's idle lock, or the default when the centre is out of reach."""
+    from sqlalchemy.exc import DBAPIError
+
+    from app.services.central import central_policy
+
+    try:
+        value = central_policy(link.central).get("idle_lock_minutes")
+        return max(1, int(value)) if value else DEFAULT_IDLE_LOCK_MINUTES
+    except (DBAPIError, ValueError):
+        return DEFAULT_IDLE_LOCK_MINUTES
 
 
 def _is_empty(engine: Engine) -> bool:

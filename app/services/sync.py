@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine, func, select
+from sqlalchemy.engine import URL
 
+from app.services.errors import DeskError
 from app.store.db import make_engine
 from app.store.models import SyncConflict, SyncState
 from app.sync.outbox import waiting
@@ -42,10 +44,12 @@ class SyncStatus:
 
 
 class CentralLink:
-    def __init__(self, local: Engine, central_url: str, *, origin: str) -> None:
+    def __init__(
+        self, local: Engine, central_url: str, *, origin: str, password: str | None = None
+    ) -> None:
         self.local = local
         self.origin = origin
-        self.central = _central_engine(central_url)
+        self.central = _central_engine(central_url, password)
         self._lock = threading.Lock()
         self._online: bool | None = None
 
@@ -91,14 +95,49 @@ class CentralLink:
         self.central.dispose()
 
 
-def _central_engine(url: str) -> Engine:
+def _central_engine(url: str | URL, password: str | None = None) -> Engine:
+    """The central engine; a password from the keyring or the sign-in dialog goes into
+    the URL object only (never into a string that could be logged)."""
     from sqlalchemy.engine import make_url
 
     from app.store.db import normalize_url
 
-    if make_url(normalize_url(url)).get_backend_name() == "postgresql":
-        return make_engine(url, connect_args={"connect_timeout": CONNECT_TIMEOUT_S})
-    return make_engine(url)
+    parsed = make_url(normalize_url(url)) if isinstance(url, str) else url
+    if password is not None:
+        parsed = parsed.set(password=password)
+    if parsed.get_backend_name() == "postgresql":
+        return make_engine(parsed, connect_args={"connect_timeout": CONNECT_TIMEOUT_S})
+    return make_engine(parsed)
+
+
+def check_sign_in(url: str, login: str, password: str) -> None:
+    """Connect to the central database as ``login``; raise :class:`SignInFailed` if the
+    server refuses (the message never repeats the password)."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import DBAPIError
+
+    from app.store.db import normalize_url
+
+    parsed = make_url(normalize_url(url)).set(username=login, password=password)
+    engine = _central_engine(parsed)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except DBAPIError as error:
+        refused = "authentication" in str(error.orig or "").lower()
+        raise SignInFailed(
+            "The user name or password is not right." if refused else CENTRAL_UNREACHABLE
+        ) from None
+    finally:
+        engine.dispose()
+
+
+CENTRAL_UNREACHABLE = "The central database cannot be reached; check the network."
+
+
+class SignInFailed(DeskError):
+    """The central database refused the login (or could not be reached)."""
 
 
 def _describe(engine: Engine) -> str:

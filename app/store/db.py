@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -19,15 +19,15 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     """An engine with the desk's settings.
 
     SQLite: WAL journal (readers never block the writer), foreign keys enforced,
     ``synchronous=FULL`` so a committed write survives a power cut, and a busy timeout
     so the GUI's reader and a background writer wait for each other instead of failing.
     """
-    url = normalize_url(url)
-    parsed = make_url(url)
+    parsed = make_url(normalize_url(url)) if isinstance(url, str) else url
+    url = parsed
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)

@@ -147,6 +147,15 @@ class FakeDesk:
 
     database_label = "Fake · in memory"
     link = None  # no central database: sync shows "local only"
+    idle_lock_minutes = 15
+    needs_password = True
+    password = "correct horse"
+
+    def verify_password(self, password: str) -> None:
+        from app.services.sync import SignInFailed
+
+        if password != self.password:
+            raise SignInFailed("The user name or password is not right.")
 
     def __init__(self, delay: Callable[[str], float] | None = None) -> None:
         self.user = UserInfo(uuid.uuid4(), "amorgan", "Alex Morgan", "agent")
