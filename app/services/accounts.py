@@ -18,9 +18,16 @@ from app.store.types import utcnow
 
 
 def open_account(
-    session: Session, account_id: uuid.UUID, today: date, user: UserInfo, workstation: str
+    session: Session,
+    account_id: uuid.UUID,
+    today: date,
+    user: UserInfo,
+    workstation: str,
+    *,
+    patient_id: uuid.UUID | None = None,
 ) -> AccountDetail:
-    """Load the account view and record, in the same transaction, that it was opened."""
+    """Load the account view and record, in the same transaction, that it was opened:
+    who, from which workstation, which account and patient, what was shown, when."""
     account = load_account(session, account_id)
     if account is None:
         raise AccountNotFound(str(account_id))
@@ -32,6 +39,7 @@ def open_account(
             workstation=workstation,
             action="account.open",
             account_id=account.id,
+            patient_id=patient_id if any(p.id == patient_id for p in account.patients) else None,
             detail="account view: demographics, patients, coverage, balance",
         )
     )

@@ -73,10 +73,17 @@ class Desk:
         with self.engine.connect() as conn:
             return run_lookup(conn, text, self._today(), limit)
 
-    def account(self, account_id: uuid.UUID) -> AccountDetail:
-        """The account view, recording an audit event that it was opened."""
+    def account(self, account_id: uuid.UUID, patient_id: uuid.UUID | None = None) -> AccountDetail:
+        """The account view, recording an audit event that it was opened (for whom)."""
         with self._sessions.begin() as session:
-            return open_account(session, account_id, self._today(), self.user, self.workstation)
+            return open_account(
+                session,
+                account_id,
+                self._today(),
+                self.user,
+                self.workstation,
+                patient_id=patient_id,
+            )
 
     def add_note(
         self, account_id: uuid.UUID, body: str, patient_id: uuid.UUID | None = None

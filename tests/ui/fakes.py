@@ -184,7 +184,7 @@ class FakeDesk:
             text.strip()[:200], hint, results, (time.perf_counter() - started) * 1000
         )
 
-    def account(self, account_id: uuid.UUID) -> AccountDetail:
+    def account(self, account_id: uuid.UUID, patient_id: uuid.UUID | None = None) -> AccountDetail:
         with self._lock:
             self.opened.append(account_id)
         if account_id != ACCOUNT_ID:

@@ -106,7 +106,7 @@ def test_credit_account(qtbot: QtBot, fake_desk: FakeDesk) -> None:
         last_payment_on=None,
         oldest_open_charge_on=None,
     )
-    fake_desk.account = lambda _id: credit  # type: ignore[method-assign]
+    fake_desk.account = lambda _id, _patient=None: credit  # type: ignore[method-assign]
     view = AccountView()
     qtbot.addWidget(view)
     view.set_desk(fake_desk)
@@ -128,7 +128,7 @@ def test_the_newest_open_wins(qtbot: QtBot, fake_desk: FakeDesk) -> None:
     other = dataclasses.replace(DETAIL, guarantor_name="Second, Account")
     gate = threading.Event()
 
-    def first_answers_last(account_id: uuid.UUID) -> AccountDetail:
+    def first_answers_last(account_id: uuid.UUID, _patient: object = None) -> AccountDetail:
         if account_id == ACCOUNT_ID:
             gate.wait(5)  # in the worker: held until the second account is on screen
             return DETAIL

@@ -282,7 +282,7 @@ class AccountView(QWidget):
         if self._detail is None:
             self.empty.setText(LOADING_TEXT)
             self.stack.setCurrentWidget(self.empty)
-        self._runner.submit(self._desk.account, account_id)
+        self._runner.submit(self._desk.account, account_id, patient_id)
 
     def clear(self) -> None:
         self._runner.outdate()
