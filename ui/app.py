@@ -51,8 +51,16 @@ def run_gui(
         QTimer.singleShot(0, lambda: _probe(app, window))
         return app.exec()
 
+    password: str | None = None
+    if _is_server_url(central_url):
+        signed_in = _sign_in_to_server(central_url or "")
+        if signed_in is None:
+            return 0  # the person chose not to sign in
+        central_url, login, password = signed_in
+        username = username or login  # the desk user is the person who signed in
+
     def opener(progress: ProgressCallback) -> Desk:
-        return _open_desk(url, username, demo_patients, progress, central_url)
+        return _open_desk(url, username, demo_patients, progress, central_url, password)
 
     # After the first paint, so the window is on screen before any heavy import.
     QTimer.singleShot(0, lambda: window.open_desk_with(opener, database_label(url)))
@@ -81,6 +89,7 @@ def _open_desk(
     demo_patients: int,
     progress: ProgressCallback,
     central_url: str | None = None,
+    central_password: str | None = None,
 ) -> Desk:
     """Runs in a worker thread: the first import of SQLAlchemy happens here."""
     from app.config import default_central_url, default_database_url
@@ -92,7 +101,59 @@ def _open_desk(
         demo_patients=demo_patients,
         progress=progress,
         central_url=central_url or default_central_url(),
+        central_password=central_password,
     )
+
+
+def _is_server_url(url: str | None) -> bool:
+    """A central PostgreSQL server (the embedded default is a SQLite file)."""
+    import os
+
+    url = url or os.environ.get("PA_DESK_CENTRAL") or ""
+    return url.startswith(("postgresql", "postgres:"))
+
+
+def _sign_in_to_server(url: str) -> tuple[str, str, str] | None:
+    """(central URL with the login, login, password) for the central server; the
+    password from the keyring, else asked and kept as the person chose. None if they
+    cancel. The returned URL never holds the password."""
+    import getpass
+    import os
+
+    from sqlalchemy.engine import make_url
+
+    from app.services.credentials import Credentials, secret_name
+    from app.services.sync import check_sign_in
+    from app.store.db import normalize_url
+
+    url = url or os.environ.get("PA_DESK_CENTRAL", "")
+    parsed = make_url(normalize_url(url))
+    login = parsed.username or getpass.getuser()
+
+    def with_login(name: str) -> str:
+        return parsed.set(username=name, password=None).render_as_string(hide_password=True)
+
+    if parsed.password:
+        return with_login(login), login, str(parsed.password)
+    credentials = Credentials()
+    stored = credentials.get(secret_name(url, login))
+    if stored is not None:
+        return with_login(login), login, stored
+    from ui.sign_in import SignInDialog
+
+    dialog = SignInDialog(
+        database_label(url),
+        login,
+        keyring_usable=credentials.remembers,
+        keyring_note=credentials.state.explanation,
+        verify=lambda name, password: check_sign_in(parsed, name, password),
+    )
+    if dialog.exec() != SignInDialog.DialogCode.Accepted:
+        return None
+    password = dialog.password.text()
+    login = dialog.login.text().strip()
+    credentials.save(secret_name(url, login), password, remember=dialog.remember.isChecked())
+    return with_login(login), login, password
 
 
 def database_label(url: str | None) -> str:

@@ -42,9 +42,15 @@ def _parser() -> argparse.ArgumentParser:
     login = tasks.add_parser("add-login", help="PostgreSQL: a sign-in role for one person")
     login.add_argument("--url", required=True, help="central database URL (as its owner)")
     login.add_argument("--login", required=True)
+    login.add_argument("--name", default=None, help="the person's name as the desk shows it")
+    login.add_argument("--role", choices=("agent", "lead", "trainee", "admin"), default="agent")
     login.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
+
+    join = sub.add_parser("join", help="fill an empty desk store with its share of the centre")
+    join.add_argument("--db", default=None, help="the desk's local database (empty)")
+    join.add_argument("--central", required=True, help="central database URL")
 
     sync = sub.add_parser("sync", help="push this desk's waiting writes and pull new ones")
     sync.add_argument("--db", default=None, help="the desk's local database")
@@ -103,6 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _central(args)
     if command == "sync":
         return _sync(args)
+    if command == "join":
+        return _join(args)
     raise AssertionError(command)
 
 
@@ -162,7 +170,9 @@ def _central(args: argparse.Namespace) -> int:
             print(f"{describe(engine)}: central database ready ({info.environment}){role}")
             return 0
         password = _read_password(args.password_stdin)
-        add_desk_login(engine, args.login, password)
+        from app.domain.codes import Role
+
+        add_desk_login(engine, args.login, password, display_name=args.name, role=Role(args.role))
         print(f"{describe(engine)}: login {args.login} can sign in to the desk")
         return 0
     except CentralSetupError as exc:
@@ -199,6 +209,30 @@ def _sync(args: argparse.Namespace) -> int:
     state = "online" if report.online else "offline"
     print(f"{state}: {report.message}; {status.waiting} waiting, {status.conflicts} conflict(s)")
     return 0 if report.online else 1
+
+
+def _join(args: argparse.Namespace) -> int:
+    from app.config import default_database_url
+    from app.store.db import make_engine
+    from app.store.migrate import upgrade_to_head
+    from app.sync.bootstrap import NotEmpty, join_central
+
+    local = make_engine(args.db or default_database_url())
+    central = make_engine(args.central)
+    try:
+        upgrade_to_head(local)
+        result = join_central(local, central, progress=_err)
+    except NotEmpty as exc:
+        _err(f"pa-desk join: {exc}")
+        return 2
+    finally:
+        local.dispose()
+        central.dispose()
+    print(
+        f"joined: {result.accounts:,} accounts with open balances, {result.rows:,} rows; "
+        f"pulling from feed position {result.cursor:,}"
+    )
+    return 0
 
 
 def _migrate(args: argparse.Namespace) -> int:

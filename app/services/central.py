@@ -10,15 +10,19 @@ SELECT and INSERT only, on top of the triggers that refuse UPDATE and DELETE.
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy.engine import URL
 
+from app.domain.codes import Role
 from app.services.errors import DeskError
 from app.store.db import make_engine
 from app.store.migrate import current_revision, is_empty, upgrade_to_head
-from app.store.models import CentralPolicy
+from app.store.models import CentralPolicy, SyncLog, User
+from app.store.types import utcnow
 from app.sync.tables import is_versioned, synced_tables
 
 APP_ROLE = "pa_desk_app"
@@ -73,7 +77,7 @@ def init_central(engine: Engine, *, environment: str = "production") -> CentralI
         return CentralInfo(environment, _policy(conn), role)
 
 
-def prepare_embedded_central(url: str, demo_patients: int, *, seed: int, today: date) -> None:
+def prepare_embedded_central(url: str | URL, demo_patients: int, *, seed: int, today: date) -> None:
     """Make an empty SQLite central database a sandbox holding the desks' demo practice.
 
     The embedded default runs with no server: its "central" database is a SQLite file
@@ -102,8 +106,16 @@ def central_policy(engine: Engine) -> dict[str, str]:
         return _policy(conn)
 
 
-def add_desk_login(engine: Engine, login: str, password: str) -> None:
-    """PostgreSQL: a login role for one person, a member of the app role (owner runs it)."""
+def add_desk_login(
+    engine: Engine,
+    login: str,
+    password: str,
+    *,
+    display_name: str | None = None,
+    role: Role = Role.AGENT,
+) -> None:
+    """PostgreSQL: a login role for one person, a member of the app role, and their desk
+    user (``app_user``, announced on the feed so desks pull it). The owner runs it."""
     if engine.dialect.name != "postgresql":
         raise CentralSetupError("database logins exist on PostgreSQL only")
     if not _ROLE_NAME.match(login):
@@ -120,6 +132,30 @@ def add_desk_login(engine: Engine, login: str, password: str) -> None:
         ).scalar_one()
         conn.exec_driver_sql(f'{verb} ROLE "{login}" LOGIN PASSWORD {quoted_password}')
         conn.exec_driver_sql(f'GRANT {APP_ROLE} TO "{login}"')
+        if conn.scalar(select(User.id).where(User.username == login)) is None:
+            now = utcnow()
+            key = uuid.uuid4()
+            conn.execute(
+                insert(User).values(
+                    id=key,
+                    username=login,
+                    display_name=display_name or login,
+                    role=role,
+                    active=True,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            conn.execute(
+                insert(SyncLog).values(
+                    idempotency_key=uuid.uuid4(),
+                    table_name="app_user",
+                    row_id=key,
+                    version=None,
+                    origin="central-admin",
+                    accepted_at=now,
+                )
+            )
 
 
 def _policy(conn: Connection) -> dict[str, str]:

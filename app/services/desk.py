@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy import Engine, func, select
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import DEFAULT_DEMO_PATIENTS, workstation_name
@@ -24,7 +25,7 @@ from app.services.lookup import lookup as run_lookup
 from app.services.notes import NoteInfo, account_notes, add_note, post_entry
 from app.services.sync import CentralLink, check_sign_in
 from app.services.views import AccountDetail, LookupAnswer, UserInfo
-from app.store.db import describe, make_engine, session_factory
+from app.store.db import describe, make_engine, normalize_url, session_factory
 from app.store.migrate import upgrade_to_head
 from app.store.models import Patient, User
 from app.sync.outbox import track_writes
@@ -48,7 +49,7 @@ class Desk:
         self._today = today
         self._sessions: sessionmaker[Session] = track_writes(session_factory(engine))
         self.link: CentralLink | None = None  # the central database, when the desk syncs
-        self.central_url: str | None = None
+        self.central_url: URL | None = None  # with the session's password, if any
         self.idle_lock_minutes = DEFAULT_IDLE_LOCK_MINUTES  # central policy, when known
 
     @property
@@ -135,6 +136,7 @@ def open_desk(
     progress: Callable[[str], None] | None = None,
     today: Callable[[], date] = date.today,
     central_url: str | None = None,
+    central_password: str | None = None,
 ) -> Desk:
     """Open (and on first run create) a desk database and sign in.
 
@@ -144,11 +146,17 @@ def open_desk(
     (the embedded default). Slow the first time: call it off the GUI thread.
     """
     say = progress or (lambda _message: None)
+    central = _with_password(central_url, central_password) if central_url else None
     engine = make_engine(url)
     try:
         say("Opening database…")
         upgrade_to_head(engine)
-        if demo_patients > 0 and _is_empty(engine):
+        if central is not None and _is_empty(engine) and _is_server(central):
+            # A desk joining a central server takes its share of the real data; demo
+            # data would be a second, unrelated history.
+            say("Joining the central database (first run)…")
+            _join(engine, central, say)
+        elif demo_patients > 0 and _is_empty(engine):
             say(f"Creating demo data ({demo_patients:,} patients, first run)…")
             from app.demo import generate_demo
 
@@ -158,12 +166,12 @@ def open_desk(
         engine.dispose()
         raise
     desk = Desk(engine, user, today=today)
-    if central_url:
+    if central is not None:
         say("Connecting to the central database…")
         try:
-            prepare_embedded_central(central_url, demo_patients, seed=seed, today=today())
-            desk.link = CentralLink(engine, central_url, origin=desk.workstation)
-            desk.central_url = central_url
+            prepare_embedded_central(central, demo_patients, seed=seed, today=today())
+            desk.link = CentralLink(engine, central, origin=desk.workstation)
+            desk.central_url = central
             desk.idle_lock_minutes = _idle_minutes(desk.link)
         except Exception:
             desk.close()
@@ -183,6 +191,27 @@ def _idle_minutes(link: CentralLink) -> int:
         return max(1, int(value)) if value else DEFAULT_IDLE_LOCK_MINUTES
     except (DBAPIError, ValueError):
         return DEFAULT_IDLE_LOCK_MINUTES
+
+
+def _with_password(url: str, password: str | None) -> URL:
+    """The central URL as an object; a password from the keyring or the sign-in goes in
+    here, never into a string."""
+    parsed = make_url(normalize_url(url))
+    return parsed.set(password=password) if password is not None else parsed
+
+
+def _is_server(url: URL) -> bool:
+    return url.get_backend_name() != "sqlite"
+
+
+def _join(engine: Engine, central_url: URL, say: Callable[[str], None]) -> None:
+    from app.sync.bootstrap import join_central
+
+    central = make_engine(central_url)
+    try:
+        join_central(engine, central, progress=say)
+    finally:
+        central.dispose()
 
 
 def _is_empty(engine: Engine) -> bool:

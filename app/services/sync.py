@@ -45,7 +45,7 @@ class SyncStatus:
 
 class CentralLink:
     def __init__(
-        self, local: Engine, central_url: str, *, origin: str, password: str | None = None
+        self, local: Engine, central_url: str | URL, *, origin: str, password: str | None = None
     ) -> None:
         self.local = local
         self.origin = origin
@@ -110,7 +110,7 @@ def _central_engine(url: str | URL, password: str | None = None) -> Engine:
     return make_engine(parsed)
 
 
-def check_sign_in(url: str, login: str, password: str) -> None:
+def check_sign_in(url: str | URL, login: str, password: str) -> None:
     """Connect to the central database as ``login``; raise :class:`SignInFailed` if the
     server refuses (the message never repeats the password)."""
     from sqlalchemy import text
@@ -119,7 +119,8 @@ def check_sign_in(url: str, login: str, password: str) -> None:
 
     from app.store.db import normalize_url
 
-    parsed = make_url(normalize_url(url)).set(username=login, password=password)
+    base = make_url(normalize_url(url)) if isinstance(url, str) else url
+    parsed = base.set(username=login, password=password)
     engine = _central_engine(parsed)
     try:
         with engine.connect() as conn:

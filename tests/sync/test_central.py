@@ -19,7 +19,7 @@ from app.services.central import (
     init_central,
 )
 from app.services.desk import open_desk
-from app.store.models import GuarantorAccount, LedgerEntry
+from app.store.models import GuarantorAccount, LedgerEntry, SyncLog, User
 from app.sync.push import push_all
 
 TODAY = date(2026, 11, 20)
@@ -47,7 +47,13 @@ def test_desks_connect_as_a_member_of_the_app_role_not_the_owner(
     assert info.app_role == APP_ROLE
     open_desk(pg_url, demo_patients=20, seed=5, today=lambda: TODAY).close()
     login = f"pa_test_{uuid.uuid4().hex[:10]}"
-    add_desk_login(pg_engine, login, "correct horse battery staple")
+    add_desk_login(pg_engine, login, "correct horse battery staple", display_name="Pat Lee")
+    with pg_engine.connect() as conn:
+        user = conn.execute(select(User).where(User.username == login)).one()
+        assert user.display_name == "Pat Lee" and user.role == "agent"
+        announced = conn.scalar(select(SyncLog.seq).where(SyncLog.row_id == user.id))
+        assert announced is not None  # desks pull the new user like any other row
+    add_desk_login(pg_engine, login, "a new password, also long")  # a reset: same user
     desk_url = pg_url.replace("postgres@", f"{login}:x@", 1).replace(
         "postgresql://", "postgresql+psycopg://", 1
     )
