@@ -76,10 +76,8 @@ def patient_row(
     }
 
 
-def refresh_account(session: Session, account: GuarantorAccount) -> None:
-    """Rewrite the lookup rows of an account and its patients after any change to them."""
-    session.flush()
-    session.execute(delete(PersonLookup).where(PersonLookup.account_id == account.id))
+def account_rows(account: GuarantorAccount) -> list[dict[str, Any]]:
+    """The lookup rows of an account: its guarantor and each of its patients."""
     rows = [
         guarantor_row(
             account_id=account.id,
@@ -104,5 +102,12 @@ def refresh_account(session: Session, account: GuarantorAccount) -> None:
                 phone_e164=account.phone_e164,
             )
         )
-    session.add_all(PersonLookup(**row) for row in rows)
+    return rows
+
+
+def refresh_account(session: Session, account: GuarantorAccount) -> None:
+    """Rewrite the lookup rows of an account and its patients after any change to them."""
+    session.flush()
+    session.execute(delete(PersonLookup).where(PersonLookup.account_id == account.id))
+    session.add_all(PersonLookup(**row) for row in account_rows(account))
     session.flush()

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Select, delete, func, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from app.store.lookup_index import guarantor_row, patient_row
+from app.store.lookup_index import account_rows
 from app.store.models import (
     GuarantorAccount,
     LedgerEntry,
@@ -135,47 +135,17 @@ def _copy(cconn: Connection, conn: Connection, query: Select[Any], table: Any) -
 
 
 def _rebuild_lookup(conn: Connection) -> None:
-    """Lookup rows for every copied account and patient, built as everywhere else."""
+    """Lookup rows for every copied account and its patients, built as everywhere else."""
     conn.execute(delete(PersonLookup))
-    numbers = {
-        key: number
-        for key, number in conn.execute(
-            select(GuarantorAccount.id, GuarantorAccount.account_number)
-        )
-    }
-    phones = {
-        key: phone
-        for key, phone in conn.execute(select(GuarantorAccount.id, GuarantorAccount.phone_e164))
-    }
-    batch: list[dict[str, Any]] = []
     session = Session(bind=conn)  # only to read typed rows; nothing is flushed from it
-    for account in session.scalars(select(GuarantorAccount)):
-        batch.append(
-            guarantor_row(
-                account_id=account.id,
-                account_number=account.account_number,
-                first_name=account.first_name,
-                last_name=account.last_name,
-                date_of_birth=account.date_of_birth,
-                phone_e164=account.phone_e164,
-            )
-        )
-        if len(batch) >= CHUNK:
-            conn.execute(insert(PersonLookup), batch)
-            batch = []
-    for patient in session.scalars(select(Patient)):
-        batch.append(
-            patient_row(
-                patient_id=patient.id,
-                account_id=patient.account_id,
-                account_number=numbers[patient.account_id],
-                mrn=patient.mrn,
-                first_name=patient.first_name,
-                last_name=patient.last_name,
-                date_of_birth=patient.date_of_birth,
-                phone_e164=phones[patient.account_id],
-            )
-        )
+    accounts = session.scalars(
+        select(GuarantorAccount)
+        .options(selectinload(GuarantorAccount.patients))
+        .execution_options(yield_per=CHUNK)  # a chunk of accounts in memory at a time
+    )
+    batch: list[dict[str, Any]] = []
+    for account in accounts:
+        batch.extend(account_rows(account))
         if len(batch) >= CHUNK:
             conn.execute(insert(PersonLookup), batch)
             batch = []

@@ -25,6 +25,7 @@ from app.store.models import (
     Patient,
     SyncLog,
 )
+from app.store.types import utcnow
 from app.sync.conflicts import keep_mine, open_conflicts, take_theirs
 from app.sync.outbox import PENDING, ImmutableRowChanged, track_writes
 from app.sync.pull import pull_all
@@ -67,6 +68,14 @@ def pair(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Pair]:
     for closable in (link_a, link_b, a, b):
         closable.close()
     central.dispose()
+
+
+@pytest.fixture
+def lone_desk(sqlite_url: str) -> Iterator[Desk]:
+    """One desk with no central database."""
+    desk = open_desk(sqlite_url, demo_patients=PATIENTS, seed=3, today=lambda: TODAY)
+    yield desk
+    desk.close()
 
 
 def _first_account(desk: Desk) -> uuid.UUID:
@@ -245,75 +254,66 @@ def test_pull_twice_changes_nothing(pair: Pair) -> None:
     assert _count(pair.b.engine, AccountNote) == 1
 
 
-def test_a_failed_write_leaves_no_outbox_item(sqlite_url: str) -> None:
-    desk = open_desk(sqlite_url, demo_patients=PATIENTS, seed=3, today=lambda: TODAY)
-    try:
-        account = _first_account(desk)
-        before = _count(desk.engine, OutboxItem)
-        with pytest.raises(InvalidNote):
-            desk.add_note(account, "   ")
-        sessions = track_writes(session_factory(desk.engine))
-        with pytest.raises(RuntimeError), sessions.begin() as session:
-            session.add(
-                AccountNote(
-                    account_id=account,
-                    workstation="t",
-                    written_at=__import__("app.store.types").store.types.utcnow(),
-                    body="rolled back",
-                )
+def test_a_failed_write_leaves_no_outbox_item(lone_desk: Desk) -> None:
+    desk = lone_desk
+    account = _first_account(desk)
+    before = _count(desk.engine, OutboxItem)
+    with pytest.raises(InvalidNote):
+        desk.add_note(account, "   ")
+    sessions = track_writes(session_factory(desk.engine))
+    with pytest.raises(RuntimeError), sessions.begin() as session:
+        session.add(
+            AccountNote(
+                account_id=account,
+                workstation="t",
+                written_at=utcnow(),
+                body="rolled back",
             )
-            session.flush()
-            raise RuntimeError("the rest of the transaction failed")
-        assert _count(desk.engine, OutboxItem) == before
-        assert _count(desk.engine, AccountNote) == 0
-    finally:
-        desk.close()
+        )
+        session.flush()
+        raise RuntimeError("the rest of the transaction failed")
+    assert _count(desk.engine, OutboxItem) == before
+    assert _count(desk.engine, AccountNote) == 0
 
 
-def test_insert_once_rows_cannot_be_changed_through_a_session(sqlite_url: str) -> None:
-    desk = open_desk(sqlite_url, demo_patients=PATIENTS, seed=3, today=lambda: TODAY)
-    try:
-        account = _first_account(desk)
-        entry = desk.post_entry(account, LedgerKind.PATIENT_PAYMENT, -500)
-        with (
-            pytest.raises(ImmutableRowChanged),
-            track_writes(session_factory(desk.engine)).begin() as session,
-        ):
-            row = session.get(LedgerEntry, entry)
-            assert row is not None
-            row.amount_cents = -5
-            session.flush()
-    finally:
-        desk.close()
+def test_insert_once_rows_cannot_be_changed_through_a_session(lone_desk: Desk) -> None:
+    desk = lone_desk
+    account = _first_account(desk)
+    entry = desk.post_entry(account, LedgerKind.PATIENT_PAYMENT, -500)
+    with (
+        pytest.raises(ImmutableRowChanged),
+        track_writes(session_factory(desk.engine)).begin() as session,
+    ):
+        row = session.get(LedgerEntry, entry)
+        assert row is not None
+        row.amount_cents = -5
+        session.flush()
 
 
-def test_the_outbox_holds_references_only(sqlite_url: str) -> None:
+def test_the_outbox_holds_references_only(lone_desk: Desk) -> None:
     """No PHI in the outbox: a note's words and a patient's name never appear in it."""
-    desk = open_desk(sqlite_url, demo_patients=PATIENTS, seed=3, today=lambda: TODAY)
-    try:
-        account = _first_account(desk)
-        desk.add_note(account, "Mother says the card ending 4242 was lost")
-        patient = _a_patient(desk)
-        _rename(desk, patient, "Zebulon")
-        with desk.engine.connect() as conn:
-            dump = repr(conn.execute(text("SELECT * FROM sync_outbox")).all())
-        assert "4242" not in dump and "Zebulon" not in dump and "Mother" not in dump
-        assert {c.name for c in OutboxItem.__table__.columns} == {
-            "seq",
-            "idempotency_key",
-            "table_name",
-            "row_id",
-            "operation",
-            "base_version",
-            "created_at",
-            "state",
-            "pushed_at",
-            "central_seq",
-            "attempts",
-            "last_error",
-        }
-    finally:
-        desk.close()
+    desk = lone_desk
+    account = _first_account(desk)
+    desk.add_note(account, "Mother says the card ending 4242 was lost")
+    patient = _a_patient(desk)
+    _rename(desk, patient, "Zebulon")
+    with desk.engine.connect() as conn:
+        dump = repr(conn.execute(text("SELECT * FROM sync_outbox")).all())
+    assert "4242" not in dump and "Zebulon" not in dump and "Mother" not in dump
+    assert {c.name for c in OutboxItem.__table__.columns} == {
+        "seq",
+        "idempotency_key",
+        "table_name",
+        "row_id",
+        "operation",
+        "base_version",
+        "created_at",
+        "state",
+        "pushed_at",
+        "central_seq",
+        "attempts",
+        "last_error",
+    }
 
 
 def test_push_all_with_nothing_waiting(pair: Pair) -> None:

@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings, QThreadPool
 from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
 
 from tests.ui.fakes import FakeDesk
 from ui import theme
+from ui.main_window import MainWindow
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -36,3 +38,16 @@ def settings(tmp_path: Path) -> QSettings:
 @pytest.fixture
 def fake_desk() -> FakeDesk:
     return FakeDesk()
+
+
+@pytest.fixture
+def window(qtbot: QtBot, settings: QSettings, fake_desk: FakeDesk) -> MainWindow:
+    """The main window on a fake desk, shown and active."""
+    win = MainWindow(settings)
+    qtbot.addWidget(win)
+    win.set_desk(fake_desk)
+    win.show()
+    qtbot.waitExposed(win)
+    win.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is win, timeout=2000)
+    return win

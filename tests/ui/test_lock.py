@@ -3,26 +3,11 @@ it, refuses a wrong password next to the field, and lets the right one back in."
 
 from __future__ import annotations
 
-import pytest
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from tests.ui.fakes import FakeDesk
 from ui.lock import IdleWatcher
 from ui.main_window import MainWindow
-
-
-@pytest.fixture
-def window(qtbot: QtBot, settings: QSettings, fake_desk: FakeDesk) -> MainWindow:
-    win = MainWindow(settings)
-    qtbot.addWidget(win)
-    win.set_desk(fake_desk)
-    win.show()
-    qtbot.waitExposed(win)
-    win.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is win, timeout=2000)
-    return win
 
 
 def test_idle_time_locks_and_work_survives(qtbot: QtBot, window: MainWindow) -> None:

@@ -6,25 +6,13 @@ import threading
 
 import pytest
 from PySide6.QtCore import QRect, QSettings, Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from tests.ui.fakes import FakeDesk
 from ui.app import database_label
 from ui.main_window import SYNC_PLACEHOLDER, MainWindow, describe_open_error
 from ui.workers import ProgressCallback
-
-
-@pytest.fixture
-def window(qtbot: QtBot, settings: QSettings, fake_desk: FakeDesk) -> MainWindow:
-    win = MainWindow(settings)
-    qtbot.addWidget(win)
-    win.set_desk(fake_desk)
-    win.show()
-    qtbot.waitExposed(win)
-    win.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is win, timeout=2000)
-    return win
 
 
 def test_title_menus_and_status_bar(window: MainWindow) -> None:
