@@ -35,6 +35,7 @@ def _wait_for(signal: object, timeout_ms: int = 10_000) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", required=True, help="a demo database URL (made if empty)")
+    parser.add_argument("--central", default=None, help="central URL (default: none, local only)")
     parser.add_argument("--out", type=Path, default=Path("docs/screenshot.png"))
     parser.add_argument("--search", default="garcia", help="what the agent types")
     parser.add_argument("--row", type=int, default=0, help="which result to open")
@@ -44,13 +45,15 @@ def main() -> int:
 
     app = QApplication(sys.argv[:1])
     theme.apply(app)
-    desk = open_desk(args.db, demo_patients=2000)
+    desk = open_desk(args.db, demo_patients=2000, central_url=args.central)
     with tempfile.TemporaryDirectory() as folder:
         settings = QSettings(str(Path(folder) / "shot.ini"), QSettings.Format.IniFormat)
         window = MainWindow(settings)
         window.resize(width, height)
         window.show()
         window.set_desk(desk)
+        if window.sync is not None:
+            _wait_for(window.sync.statusChanged)
         panel = window.lookup
         panel.search.setText(args.search)
         _wait_for(panel.searchFinished)
