@@ -20,7 +20,7 @@ from sqlalchemy.engine import URL
 from app.domain.codes import Role
 from app.services.errors import DeskError
 from app.store.db import make_engine
-from app.store.migrate import current_revision, is_empty, upgrade_to_head
+from app.store.migrate import current_revision, head_revision, is_empty, upgrade_to_head
 from app.store.models import CentralPolicy, SyncLog, User
 from app.store.types import utcnow
 from app.sync.tables import is_versioned, synced_tables
@@ -93,10 +93,17 @@ def prepare_embedded_central(url: str | URL, demo_patients: int, *, seed: int, t
                 from app.demo import generate_demo
 
                 generate_demo(engine, demo_patients, seed=seed, today=today)
-        elif current_revision(engine) is None:
-            raise CentralSetupError(
-                "the central database is not prepared: run `pa-desk central init --url ...`"
-            )
+        else:
+            revision = current_revision(engine)
+            if revision is None:
+                raise CentralSetupError(
+                    "the central database is not prepared: run `pa-desk central init --url ...`"
+                )
+            if revision != head_revision():
+                raise CentralSetupError(
+                    f"the central database has schema {revision} and this desk {head_revision()}:"
+                    " upgrade them together (`pa-desk central init` upgrades the centre)"
+                )
     finally:
         engine.dispose()
 
@@ -174,6 +181,9 @@ def _grant_app_role(conn: Connection) -> str:
         rights = "SELECT, INSERT, UPDATE" if is_versioned(name) else "SELECT, INSERT"
         conn.exec_driver_sql(f"GRANT {rights} ON {name} TO {APP_ROLE}")
     conn.exec_driver_sql(f"GRANT SELECT, INSERT ON sync_log TO {APP_ROLE}")
-    conn.exec_driver_sql(f"GRANT SELECT ON central_policy, person_lookup TO {APP_ROLE}")
+    # Desks read the schema revision to check they speak the same schema as the centre.
+    conn.exec_driver_sql(
+        f"GRANT SELECT ON central_policy, person_lookup, alembic_version TO {APP_ROLE}"
+    )
     conn.exec_driver_sql(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE}")
     return APP_ROLE

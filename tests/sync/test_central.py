@@ -71,6 +71,15 @@ def test_desks_connect_as_a_member_of_the_app_role_not_the_owner(
         with as_desk.connect() as conn:
             assert conn.scalar(select(LedgerEntry.id).where(LedgerEntry.id == entry)) == entry
             assert conn.scalar(text("SELECT current_user")) == login
+        # A whole desk opens with the login as its central: schema check, policy, sync.
+        desk = open_desk(
+            f"sqlite:///{tmp_path}/joined.sqlite3",
+            central_url=pg_url.replace("postgres@", f"{login}@", 1),
+            today=lambda: TODAY,
+        )
+        assert desk.link is not None and desk.link.sync_now().online
+        assert desk.idle_lock_minutes == 15
+        desk.close()
         for forbidden in (
             "CREATE TABLE sneaky (id int)",
             "UPDATE ledger_entry SET amount_cents = 0",
