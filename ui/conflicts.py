@@ -120,9 +120,14 @@ class ConflictsDialog(QDialog):
         self.table.setRowCount(len(conflicts))
         for row, conflict in enumerate(conflicts):
             name = RECORD_NAMES.get(conflict.table, conflict.table.replace("_", " ").title())
+            what = (
+                "refused by the centre: a number already in use there; correct it, then keep"
+                if conflict.reason == "refused"
+                else f"version {conflict.local_version} (central: {conflict.central_version})"
+            )
             cells = (
                 name,
-                f"version {conflict.local_version} (central: {conflict.central_version})",
+                what,
                 f"{conflict.detected_at.astimezone():%m/%d/%Y %H:%M}",
             )
             for col, text in enumerate(cells):

@@ -9,6 +9,10 @@ SELECT and INSERT only, on top of the triggers that refuse UPDATE and DELETE.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import os
 import re
 import uuid
 from dataclasses import dataclass
@@ -16,6 +20,7 @@ from datetime import date
 
 from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
 
 from app.domain.codes import Role
 from app.services.errors import DeskError
@@ -23,6 +28,7 @@ from app.store.db import make_engine
 from app.store.migrate import current_revision, head_revision, is_empty, upgrade_to_head
 from app.store.models import CentralPolicy, SyncLog, User
 from app.store.types import utcnow
+from app.sync.push import lock_feed
 from app.sync.tables import is_versioned, synced_tables
 
 APP_ROLE = "pa_desk_app"
@@ -125,44 +131,68 @@ def add_desk_login(
     user (``app_user``, announced on the feed so desks pull it). The owner runs it."""
     if engine.dialect.name != "postgresql":
         raise CentralSetupError("database logins exist on PostgreSQL only")
-    if not _ROLE_NAME.match(login):
+    if not _ROLE_NAME.fullmatch(login):
         raise CentralSetupError("a login is lower-case letters, digits and _ (at most 63)")
     if len(password) < 12:
         raise CentralSetupError("a password needs at least 12 characters")
-    with engine.begin() as conn:
-        exists = conn.exec_driver_sql(
-            "SELECT 1 FROM pg_roles WHERE rolname = %(name)s", {"name": login}
-        ).first()
-        verb = "ALTER" if exists else "CREATE"
-        quoted_password = conn.exec_driver_sql(
-            "SELECT quote_literal(%(p)s)", {"p": password}
-        ).scalar_one()
-        conn.exec_driver_sql(f'{verb} ROLE "{login}" LOGIN PASSWORD {quoted_password}')
-        conn.exec_driver_sql(f'GRANT {APP_ROLE} TO "{login}"')
-        if conn.scalar(select(User.id).where(User.username == login)) is None:
-            now = utcnow()
-            key = uuid.uuid4()
-            conn.execute(
-                insert(User).values(
-                    id=key,
-                    username=login,
-                    display_name=display_name or login,
-                    role=role,
-                    active=True,
-                    created_at=now,
-                    updated_at=now,
-                )
+    verifier = scram_verifier(password)  # the password itself never leaves this process
+    try:
+        with engine.begin() as conn:
+            exists = conn.exec_driver_sql(
+                "SELECT 1 FROM pg_roles WHERE rolname = %(name)s", {"name": login}
+            ).first()
+            verb = "ALTER" if exists else "CREATE"
+            conn.exec_driver_sql(f"{verb} ROLE \"{login}\" LOGIN PASSWORD '{verifier}'")
+            conn.exec_driver_sql(f'GRANT {APP_ROLE} TO "{login}"')
+            _add_desk_user(conn, login, display_name, role)
+    except DBAPIError as error:
+        raise CentralSetupError(
+            f"the login could not be made ({type(error).__name__}); are you the owner?"
+        ) from None
+
+
+def scram_verifier(password: str, *, iterations: int = 4096, salt: bytes | None = None) -> str:
+    """PostgreSQL's SCRAM-SHA-256 verifier (RFC 5802/7677): what the server stores for a
+    password, made here so the password is never sent or written in a statement."""
+    salt = salt if salt is not None else os.urandom(16)
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, iterations)
+    client_key = hmac.new(salted, b"Client Key", "sha256").digest()
+    stored_key = hashlib.sha256(client_key).digest()
+    server_key = hmac.new(salted, b"Server Key", "sha256").digest()
+    b64 = base64.b64encode
+    return (
+        f"SCRAM-SHA-256${iterations}:{b64(salt).decode()}"
+        f"${b64(stored_key).decode()}:{b64(server_key).decode()}"
+    )
+
+
+def _add_desk_user(conn: Connection, login: str, display_name: str | None, role: Role) -> None:
+    """The person's desk user, announced on the feed so desks pull it."""
+    if conn.scalar(select(User.id).where(User.username == login)) is None:
+        lock_feed(conn)
+        now = utcnow()
+        key = uuid.uuid4()
+        conn.execute(
+            insert(User).values(
+                id=key,
+                username=login,
+                display_name=display_name or login,
+                role=role,
+                active=True,
+                created_at=now,
+                updated_at=now,
             )
-            conn.execute(
-                insert(SyncLog).values(
-                    idempotency_key=uuid.uuid4(),
-                    table_name="app_user",
-                    row_id=key,
-                    version=None,
-                    origin="central-admin",
-                    accepted_at=now,
-                )
+        )
+        conn.execute(
+            insert(SyncLog).values(
+                idempotency_key=uuid.uuid4(),
+                table_name="app_user",
+                row_id=key,
+                version=None,
+                origin="central-admin",
+                accepted_at=now,
             )
+        )
 
 
 def _policy(conn: Connection) -> dict[str, str]:

@@ -155,6 +155,7 @@ def open_desk(
             # A desk joining a central server takes its share of the real data; demo
             # data would be a second, unrelated history.
             say("Joining the central database (first run)…")
+            prepare_embedded_central(central, 0, seed=seed, today=today())
             _join(engine, central, say)
         elif demo_patients > 0 and _is_empty(engine):
             say(f"Creating demo data ({demo_patients:,} patients, first run)…")
@@ -169,7 +170,7 @@ def open_desk(
     if central is not None:
         say("Connecting to the central database…")
         try:
-            prepare_embedded_central(central, demo_patients, seed=seed, today=today())
+            _check_central(central, demo_patients, seed=seed, today=today())
             desk.link = CentralLink(engine, central, origin=desk.workstation)
             desk.central_url = central
             desk.idle_lock_minutes = _idle_minutes(desk.link)
@@ -178,6 +179,18 @@ def open_desk(
             raise
     say("Ready")
     return desk
+
+
+def _check_central(central: URL, demo_patients: int, *, seed: int, today: date) -> None:
+    """Prepare the embedded central, or check a server's schema; a server out of reach
+    is not an error here: the desk opens offline and its sync says so."""
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        prepare_embedded_central(central, demo_patients, seed=seed, today=today)
+    except OperationalError:
+        if not _is_server(central):
+            raise
 
 
 def _idle_minutes(link: CentralLink) -> int:

@@ -78,7 +78,7 @@ class CentralLink:
                 conn.scalar(
                     select(func.count())
                     .select_from(SyncConflict)
-                    .where(SyncConflict.resolved_at.is_(None))
+                    .where(SyncConflict.resolved_at.is_(None), SyncConflict.reason != "incoming")
                 )
                 or 0
             )

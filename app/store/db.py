@@ -28,6 +28,8 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     """
     parsed = make_url(normalize_url(url)) if isinstance(url, str) else url
     url = parsed
+    # Error messages never carry the statement's values: they may be PHI.
+    kwargs.setdefault("hide_parameters", True)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)

@@ -27,7 +27,7 @@ from app.store.models import (
     PersonLookup,
     SyncLog,
 )
-from app.sync.push import _set_state
+from app.sync.push import _set_state, lock_feed
 from app.sync.tables import synced_tables
 
 REFERENCE = ("app_user", "payer")  # copied whole: every share refers to them
@@ -111,8 +111,13 @@ def join_central(
             raise NotEmpty("this desk already holds data; join with an empty store")
     tables = synced_tables()
     copied = 0
-    with central.connect() as cconn, local.begin() as conn:
+    with central.begin() as cconn:
+        lock_feed(cconn)  # no push half-way: every seq up to the end is committed
         cursor = int(cconn.scalar(select(func.coalesce(func.max(SyncLog.seq), 0))) or 0)
+    with central.connect() as cconn, local.begin() as conn:
+        if cconn.dialect.name == "postgresql":
+            # One snapshot for the whole copy: no child without its parent.
+            cconn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         accounts = open_balance_accounts()
         for name, keys in share_queries(accounts).items():
             table = tables[name]

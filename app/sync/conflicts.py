@@ -30,6 +30,7 @@ class Conflict:
     local_version: int
     central_version: int | None
     detected_at: datetime
+    reason: str = "changed"  # changed: someone edited it first; refused: a central rule
 
 
 def open_conflicts(local: Engine) -> list[Conflict]:
@@ -37,9 +38,19 @@ def open_conflicts(local: Engine) -> list[Conflict]:
     with local.connect() as conn:
         return [
             Conflict(
-                r.id, r.table_name, r.row_id, r.local_version, r.central_version, r.detected_at
+                r.id,
+                r.table_name,
+                r.row_id,
+                r.local_version,
+                r.central_version,
+                r.detected_at,
+                r.reason,
             )
-            for r in conn.execute(select(C).where(C.resolved_at.is_(None)).order_by(C.detected_at))
+            for r in conn.execute(
+                select(C)
+                .where(C.resolved_at.is_(None), C.reason != "incoming")
+                .order_by(C.detected_at)
+            )
         ]
 
 

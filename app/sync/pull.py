@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, select, update
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from app.store.lookup_index import refresh_account
@@ -43,9 +43,10 @@ def cursor_of(conn: Connection) -> int:
 
 
 def pull(local: Engine, central: Engine, *, batch: int = 1000) -> PullResult:
-    """Apply one batch of the central feed past the cursor."""
+    """Apply one batch of the central feed past the cursor (and retry parked rows)."""
     with local.connect() as conn:
         cursor = cursor_of(conn)
+        parked = _parked(conn)
     try:
         with central.connect() as cconn:
             feed = cconn.execute(
@@ -54,20 +55,21 @@ def pull(local: Engine, central: Engine, *, batch: int = 1000) -> PullResult:
                 .order_by(SyncLog.seq)
                 .limit(batch)
             ).all()
-            rows = _central_rows(cconn, feed)
+            rows = _central_rows(cconn, [*feed, *((0, t, r) for t, r in parked)])
+            new_cursor = int(feed[-1].seq) if feed else cursor
+            with local.begin() as conn:
+                applier = _Applier(conn, cconn)
+                applier.apply(rows)
+                _refresh_lookup(conn, applier.accounts)
+                _set_state(conn, CURSOR, str(new_cursor))
+                _set_state(conn, "last_pull_at", utcnow().isoformat())
+    except IntegrityError:
+        raise  # a bug in applying rows, not an outage (parameters are never in messages)
     except (OperationalError, DBAPIError) as error:
         raise CentralUnavailable(f"central database unavailable ({type(error).__name__})") from None
     if not feed:
-        with local.begin() as conn:
-            _set_state(conn, "last_pull_at", utcnow().isoformat())
-        return PullResult(0, 0, cursor)
-    new_cursor = int(feed[-1].seq)
-    with local.begin() as conn:
-        applied, unchanged, accounts = _apply_locally(conn, rows)
-        _refresh_lookup(conn, accounts)
-        _set_state(conn, CURSOR, str(new_cursor))
-        _set_state(conn, "last_pull_at", utcnow().isoformat())
-    return PullResult(applied, unchanged, new_cursor)
+        return PullResult(applied=0, unchanged=0, cursor=cursor)
+    return PullResult(applier.applied, applier.unchanged, new_cursor)
 
 
 def pull_all(local: Engine, central: Engine, *, batch: int = 1000) -> PullResult:
@@ -99,71 +101,152 @@ def _central_rows(cconn: Connection, feed: Sequence[Any]) -> dict[str, list[dict
     return rows
 
 
-def _apply_locally(
-    conn: Connection, rows: dict[str, list[dict[str, Any]]]
-) -> tuple[int, int, set[uuid.UUID]]:
-    applied = unchanged = 0
-    accounts: set[uuid.UUID] = set()
-    tables = synced_tables()
-    for name in sorted(rows, key=rank().__getitem__):
-        table = tables[name]
-        values = rows[name]
-        if not values:
-            continue
-        if is_versioned(name):
-            a, u = _apply_versioned(conn, table, values)
-        else:
-            done = conn.execute(_insert_ignoring_existing(conn, table), values).rowcount
-            a, u = max(done, 0), len(values) - max(done, 0)
-        applied += a
-        unchanged += u
-        if name == "guarantor_account":
-            accounts.update(v["id"] for v in values)
-        elif name == "patient":
-            accounts.update(v["account_id"] for v in values)
-    return applied, unchanged, accounts
+PARKED = "incoming"  # a conflict reason: a central row that clashes with one here
 
 
-def _apply_versioned(
-    conn: Connection, table: Table, values: list[dict[str, Any]]
-) -> tuple[int, int]:
-    ids = [v["id"] for v in values]
-    local_versions: dict[uuid.UUID, int] = {}
-    busy: set[uuid.UUID] = set()
-    Ob, C = OutboxItem, SyncConflict
-    for chunk in _chunks(ids):
-        local_versions.update(
-            conn.execute(select(table.c.id, table.c.version).where(table.c.id.in_(chunk))).all()
+def _parked(conn: Connection) -> list[tuple[str, uuid.UUID]]:
+    """Central rows that clashed with a row here (say, the same MRN): tried every pull."""
+    C = SyncConflict
+    return [
+        (t, r)
+        for t, r in conn.execute(
+            select(C.table_name, C.row_id).where(C.resolved_at.is_(None), C.reason == PARKED)
         )
-        busy.update(
-            conn.scalars(
-                select(Ob.row_id).where(
-                    Ob.table_name == table.name,
-                    Ob.row_id.in_(chunk),
-                    Ob.state.in_([PENDING, CONFLICT]),
-                )
-            )
-        )
-        busy.update(
-            conn.scalars(
-                select(C.row_id).where(
-                    C.table_name == table.name, C.row_id.in_(chunk), C.resolved_at.is_(None)
-                )
-            )
-        )
-    applied = unchanged = 0
-    for value in values:
-        key = value["id"]
-        if key not in local_versions:
-            conn.execute(table.insert(), [value])
-            applied += 1
-        elif key in busy or local_versions[key] >= value["version"]:
-            unchanged += 1
+    ]
+
+
+class _Applier:
+    """Writes central rows into the desk's store, parents first, one savepoint each."""
+
+    def __init__(self, conn: Connection, cconn: Connection) -> None:
+        self.conn = conn
+        self.cconn = cconn
+        self.applied = 0
+        self.unchanged = 0
+        self.accounts: set[uuid.UUID] = set()
+        self._present: dict[str, set[uuid.UUID]] = defaultdict(set)
+
+    def apply(self, rows: dict[str, list[dict[str, Any]]]) -> None:
+        for name in sorted(rows, key=rank().__getitem__):
+            for value in rows[name]:
+                self._apply_row(name, value)
+
+    def _apply_row(self, name: str, value: dict[str, Any], depth: int = 0) -> None:
+        table = synced_tables()[name]
+        self._ensure_parents(table, value, depth)
+        try:
+            with self.conn.begin_nested():
+                changed = self._write(table, value)
+        except IntegrityError:  # clashes with a row of this desk: park it, retry later
+            self._park(name, value)
+            self.unchanged += 1
+            return
+        self._present[name].add(value["id"])
+        self._unpark(name, value["id"])
+        if changed:
+            self.applied += 1
+            if name == "guarantor_account":
+                self.accounts.add(value["id"])
+            elif name == "patient":
+                self.accounts.add(value["account_id"])
         else:
-            changes = {k: v for k, v in value.items() if k != "id"}
-            conn.execute(update(table).where(table.c.id == key).values(**changes))
-            applied += 1
-    return applied, unchanged
+            self.unchanged += 1
+
+    def _ensure_parents(self, table: Any, value: dict[str, Any], depth: int) -> None:
+        """Rows this row points at that the desk lacks (e.g. a settled account it did not
+        copy when it joined) are fetched from the centre first."""
+        if depth > 20:
+            return
+        for fk in table.foreign_keys:
+            parent = fk.column.table.name
+            key = value.get(fk.parent.name)
+            if key is None or parent not in synced_tables():
+                continue
+            if key in self._present[parent] or self._exists(parent, key):
+                self._present[parent].add(key)
+                continue
+            parent_table = synced_tables()[parent]
+            found = (
+                self.cconn.execute(select(parent_table).where(parent_table.c.id == key))
+                .mappings()
+                .first()
+            )
+            if found is not None:
+                self._apply_row(parent, dict(found), depth + 1)
+
+    def _exists(self, name: str, key: uuid.UUID) -> bool:
+        table = synced_tables()[name]
+        return self.conn.scalar(select(table.c.id).where(table.c.id == key)) is not None
+
+    def _write(self, table: Any, value: dict[str, Any]) -> bool:
+        if not is_versioned(table.name):
+            done = self.conn.execute(_insert_ignoring_existing(self.conn, table), [value])
+            return bool(done.rowcount)
+        if not self._exists(table.name, value["id"]):
+            self.conn.execute(table.insert(), [value])
+            return True
+        # One statement decides, so an edit committed on this desk a moment ago is never
+        # overwritten: only an older row with no unsent change or open conflict is taken.
+        Ob, C = OutboxItem, SyncConflict
+        unsent = (
+            select(Ob.seq)
+            .where(
+                Ob.table_name == table.name,
+                Ob.row_id == value["id"],
+                Ob.state.in_([PENDING, CONFLICT]),
+            )
+            .exists()
+        )
+        disputed = (
+            select(C.id)
+            .where(C.table_name == table.name, C.row_id == value["id"], C.resolved_at.is_(None))
+            .exists()
+        )
+        changes = {k: v for k, v in value.items() if k != "id"}
+        done = self.conn.execute(
+            update(table)
+            .where(
+                table.c.id == value["id"],
+                table.c.version < value["version"],
+                ~unsent,
+                ~disputed,
+            )
+            .values(**changes)
+        )
+        return bool(done.rowcount)
+
+    def _park(self, name: str, value: dict[str, Any]) -> None:
+        C = SyncConflict
+        exists = self.conn.scalar(
+            select(C.id).where(
+                C.table_name == name,
+                C.row_id == value["id"],
+                C.resolved_at.is_(None),
+                C.reason == PARKED,
+            )
+        )
+        if exists is None:
+            self.conn.execute(
+                insert(C).values(
+                    id=uuid.uuid4(),
+                    table_name=name,
+                    row_id=value["id"],
+                    local_version=0,
+                    central_version=value.get("version"),
+                    reason=PARKED,
+                    detected_at=utcnow(),
+                )
+            )
+
+    def _unpark(self, name: str, key: uuid.UUID) -> None:
+        C = SyncConflict
+        self.conn.execute(
+            update(C)
+            .where(
+                C.table_name == name, C.row_id == key, C.reason == PARKED, C.resolved_at.is_(None)
+            )
+            .values(resolved_at=utcnow(), resolution="applied")
+        )
 
 
 def _refresh_lookup(conn: Connection, accounts: set[uuid.UUID]) -> None:

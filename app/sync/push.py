@@ -19,11 +19,11 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, and_, insert, select, update
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from app.store.models import OutboxItem, SyncConflict, SyncLog, SyncState
 from app.store.types import utcnow
@@ -154,6 +154,7 @@ class _Outcome:
     accepted: dict[uuid.UUID, int]  # idempotency key -> central seq
     duplicates: dict[uuid.UUID, int]
     conflicts: dict[tuple[str, uuid.UUID], int | None]  # row -> central version
+    refused: set[tuple[str, uuid.UUID]] = field(default_factory=set)  # by a central rule
 
 
 def _apply(
@@ -162,10 +163,7 @@ def _apply(
     values: dict[tuple[str, uuid.UUID], dict[str, Any]],
     origin: str,
 ) -> _Outcome:
-    if cconn.dialect.name == "postgresql":
-        # Writers one at a time, readers unhindered: sequence order is commit order.
-        # (An advisory lock needs no table privilege: desks do not own the tables.)
-        cconn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PUSH_LOCK})")
+    lock_feed(cconn)
     keys = [item.idempotency_key for row in rows for item in row.items]
     known = _known_keys(cconn, keys)
     outcome = _Outcome({}, {k: s for k, s in known.items()}, {})
@@ -178,8 +176,8 @@ def _apply(
             fresh_rows.append(_Row(row.table, row.row_id, fresh))
     fresh_rows.sort(key=lambda row: (order[row.table], row.items[0].seq))
 
-    log: list[dict[str, Any]] = []
     now = utcnow()
+    sent: list[_Row] = []
     once: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in fresh_rows:
         value = values.get((row.table, row.row_id))
@@ -187,44 +185,93 @@ def _apply(
             continue
         table = tables[row.table]
         if is_versioned(row.table):
-            _flush_once(cconn, once)
+            _refuse(outcome, _flush_once(cconn, once))
             conflict = _write_versioned(cconn, table, row, value)
             if conflict is not None:
                 outcome.conflicts[(row.table, row.row_id)] = conflict[0]
+                if conflict[1]:
+                    outcome.refused.add((row.table, row.row_id))
                 continue
         else:
             once[row.table].append(value)
-        version = value.get("version")
-        log.extend(
-            {
-                "idempotency_key": item.idempotency_key,
-                "table_name": row.table,
-                "row_id": row.row_id,
-                "version": version,
-                "origin": origin,
-                "accepted_at": now,
-            }
-            for item in row.items
-        )
-    _flush_once(cconn, once)
+        sent.append(row)
+    _refuse(outcome, _flush_once(cconn, once))
+    log = [
+        {
+            "idempotency_key": item.idempotency_key,
+            "table_name": row.table,
+            "row_id": row.row_id,
+            "version": values[(row.table, row.row_id)].get("version"),
+            "origin": origin,
+            "accepted_at": now,
+        }
+        for row in sent
+        if (row.table, row.row_id) not in outcome.conflicts
+        for item in row.items
+    ]
     if log:
         cconn.execute(insert(SyncLog), log)
         outcome.accepted.update(_known_keys(cconn, [entry["idempotency_key"] for entry in log]))
     return outcome
 
 
-def _flush_once(cconn: Connection, once: dict[str, list[dict[str, Any]]]) -> None:
-    """Insert the gathered insert-once rows, parents first; rows already there stay."""
+def _refuse(outcome: _Outcome, rows: set[tuple[str, uuid.UUID]]) -> None:
+    for key in rows:
+        outcome.conflicts[key] = None
+        outcome.refused.add(key)
+
+
+def lock_feed(cconn: Connection) -> None:
+    """Hold the feed until this transaction ends. Everything that writes ``sync_log``
+    (or reads its end to start from) takes it, so sequence numbers commit in order and
+    a desk pulling ``seq > cursor`` never skips one. An advisory lock on PostgreSQL
+    (needs no table privilege: desks do not own the tables); SQLite has one writer."""
+    if cconn.dialect.name == "postgresql":
+        cconn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PUSH_LOCK})")
+
+
+def _flush_once(
+    cconn: Connection, once: dict[str, list[dict[str, Any]]]
+) -> set[tuple[str, uuid.UUID]]:
+    """Insert the gathered insert-once rows, parents first; rows already there stay.
+
+    A row the central database refuses (a rule of its own, such as a unique number) is
+    returned, not raised: the rest of the batch goes on, and a person sees the refusal.
+    """
     tables = synced_tables()
+    refused: set[tuple[str, uuid.UUID]] = set()
     for name in sorted(once, key=rank().__getitem__):
-        cconn.execute(_insert_ignoring_existing(cconn, tables[name]), once[name])
+        statement = _insert_ignoring_existing(cconn, tables[name])
+        try:
+            with cconn.begin_nested():
+                cconn.execute(statement, once[name])
+            continue
+        except IntegrityError:
+            pass
+        for value in once[name]:  # one by one, to find the refused rows
+            try:
+                with cconn.begin_nested():
+                    cconn.execute(statement, [value])
+            except IntegrityError:
+                refused.add((name, value["id"]))
     once.clear()
+    return refused
 
 
 def _write_versioned(
     cconn: Connection, table: Table, row: _Row, value: dict[str, Any]
-) -> tuple[int | None] | None:
-    """Write a mutable row if nobody changed it first; else (central version,)."""
+) -> tuple[int | None, bool] | None:
+    """Write a mutable row if nobody changed it first; else (central version, refused)."""
+    try:
+        with cconn.begin_nested():
+            return _compare_and_set(cconn, table, row, value)
+    except IntegrityError:  # e.g. an MRN another desk registered first
+        return (None, True)
+
+
+def _compare_and_set(
+    cconn: Connection, table: Table, row: _Row, value: dict[str, Any]
+) -> tuple[int | None, bool] | None:
     first = row.items[0]
     if first.operation == "insert":
         done = cconn.execute(_insert_ignoring_existing(cconn, table), [value]).rowcount
@@ -239,14 +286,16 @@ def _write_versioned(
         ).rowcount
         if done == 1:
             return None
-    central_version = cconn.scalar(select(table.c.version).where(table.c.id == row.row_id))
-    if central_version is None and first.operation == "update":
-        # Not known centrally at all (made before this desk synced): it is simply new there.
-        cconn.execute(insert(table), [value])
-        return None
-    if central_version == value.get("version") and first.operation == "insert":
-        return None  # the same insert arrived before under another key
-    return (central_version,)
+    current = cconn.execute(select(table).where(table.c.id == row.row_id)).mappings().first()
+    if current is None:
+        if first.operation == "update":
+            # Not known centrally at all (made before this desk synced): new there.
+            cconn.execute(insert(table), [value])
+            return None
+        return (None, False)
+    if dict(current) == value:
+        return None  # the centre already holds exactly this row (sent before): no conflict
+    return (current["version"], False)
 
 
 def _insert_ignoring_existing(cconn: Connection, table: Table) -> Any:
@@ -317,6 +366,7 @@ def _mark(local: Engine, rows: list[_Row], outcome: _Outcome) -> tuple[int, int,
                     row_id=row.row_id,
                     local_version=int(local_version or 0),
                     central_version=outcome.conflicts[key],
+                    reason="refused" if key in outcome.refused else "changed",
                     detected_at=now,
                 )
             )

@@ -102,3 +102,49 @@ def test_logins_are_checked(pg_engine: Engine) -> None:
         add_desk_login(pg_engine, "Robert'); DROP TABLE patient;--", "long enough password")
     with pytest.raises(CentralSetupError):
         add_desk_login(pg_engine, "ok_name", "short")
+
+
+@pytest.mark.postgres
+def test_our_scram_verifier_is_the_servers(pg_engine: Engine) -> None:
+    """The verifier made on the client equals the one PostgreSQL makes for the same
+    password and salt, so a login made by `central add-login` accepts its password
+    without the password ever being sent."""
+    import base64
+
+    from app.services.central import scram_verifier
+
+    login = f"pa_scram_{uuid.uuid4().hex[:8]}"
+    password = "50% off, 100% sure; naïve"
+    try:
+        with pg_engine.begin() as conn:
+            conn.execute(text("SET password_encryption = 'scram-sha-256'"))
+            quoted = password.replace("%", "%%")  # the driver reads % as a placeholder
+            conn.exec_driver_sql(f"CREATE ROLE \"{login}\" LOGIN PASSWORD '{quoted}'")
+        with pg_engine.connect() as conn:
+            stored = conn.scalar(
+                text("SELECT rolpassword FROM pg_authid WHERE rolname = :n").bindparams(n=login)
+            )
+        _method, rest = stored.split("$", 1)
+        iterations, salt = rest.split("$")[0].split(":")
+        ours = scram_verifier(password, iterations=int(iterations), salt=base64.b64decode(salt))
+        assert ours == stored
+    finally:
+        with pg_engine.begin() as conn:
+            conn.execute(text(f'DROP ROLE IF EXISTS "{login}"'))
+
+
+@pytest.mark.postgres
+def test_a_password_with_percent_signs_makes_a_login(pg_engine: Engine) -> None:
+    init_central(pg_engine)
+    login = f"pa_pct_{uuid.uuid4().hex[:8]}"
+    try:
+        add_desk_login(pg_engine, login, "100% secret %(p)s password")
+        with pg_engine.connect() as conn:
+            stored = conn.scalar(
+                text("SELECT rolpassword FROM pg_authid WHERE rolname = :n").bindparams(n=login)
+            )
+        assert stored.startswith("SCRAM-SHA-256$") and "secret" not in stored
+    finally:
+        with pg_engine.begin() as conn:
+            conn.execute(text(f'DROP OWNED BY "{login}"'))
+            conn.execute(text(f'DROP ROLE IF EXISTS "{login}"'))

@@ -319,3 +319,45 @@ def test_the_outbox_holds_references_only(lone_desk: Desk) -> None:
 def test_push_all_with_nothing_waiting(pair: Pair) -> None:
     result = push_all(pair.b.engine, pair.central, origin="desk-b")
     assert result.sent == 0 and result.remaining == 0
+
+
+def test_pull_never_overwrites_an_unsent_edit(pair: Pair) -> None:
+    """The check and the write are one statement: a row with an unsent change here is
+    left alone, whatever arrives; the change then meets the centre as a conflict."""
+    patient = _a_patient(pair.a)
+    _rename(pair.b, patient, "FromB")
+    pair.link_b.sync_now()
+    _rename(pair.a, patient, "Unsent")
+    result = pull_all(pair.a.engine, pair.link_a.central)
+    assert result.unchanged >= 1
+    with pair.a.engine.connect() as conn:
+        assert conn.scalar(select(Patient.first_name).where(Patient.id == patient)) == "Unsent"
+    assert pair.link_a.sync_now().new_conflicts == 1
+
+
+def test_a_row_refused_by_a_central_rule_does_not_block_the_rest(pair: Pair) -> None:
+    """Two desks register the same MRN offline: the second is refused and shown, and
+    everything else that desk writes still goes through."""
+    account = _first_account(pair.a)
+    for desk, first in ((pair.a, "Ann"), (pair.b, "Bea")):
+        with track_writes(session_factory(desk.engine)).begin() as session:
+            session.add(
+                Patient(
+                    id=uuid.uuid4(),
+                    account_id=account,
+                    mrn="9999999",
+                    first_name=first,
+                    last_name="Same",
+                    date_of_birth=date(2015, 5, 5),
+                    relationship_to_guarantor="child",
+                )
+            )
+    assert pair.link_a.sync_now().new_conflicts == 0
+    report = pair.link_b.sync_now()
+    assert report.online and report.new_conflicts == 1
+    (refused,) = open_conflicts(pair.b.engine)
+    assert refused.reason == "refused"
+    entry = pair.b.post_entry(account, LedgerKind.PATIENT_PAYMENT, -300)
+    later = pair.link_b.sync_now()
+    assert later.online and later.pushed == 1
+    assert _count(pair.central, LedgerEntry, id=entry) == 1

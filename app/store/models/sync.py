@@ -76,6 +76,7 @@ class SyncConflict(Base):
     row_id: Mapped[uuid.UUID]
     local_version: Mapped[int]
     central_version: Mapped[int | None]  # None: the row is missing centrally
+    reason: Mapped[str] = mapped_column(String(12), default="changed")  # changed | refused
     detected_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
     resolution: Mapped[str | None] = mapped_column(String(12))  # mine | theirs

@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("row_id", sa.Uuid(), nullable=False),
         sa.Column("local_version", sa.Integer(), nullable=False),
         sa.Column("central_version", sa.Integer(), nullable=True),
+        sa.Column("reason", sa.String(length=12), nullable=False),
         sa.Column("detected_at", _AT, nullable=False),
         sa.Column("resolved_at", _AT, nullable=True),
         sa.Column("resolution", sa.String(length=12), nullable=True),
