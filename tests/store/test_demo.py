@@ -525,3 +525,33 @@ def test_pending_insurance_is_part_of_the_balance(demo: tuple[Engine, DemoSummar
             # below what insurance still holds; the charges always cover it.
             assert figures.pending_insurance_cents <= sum(c for _, c in figures.charges)
     assert secondary_seen, "the demo should have a secondary claim after a primary answer"
+
+
+def test_the_explainer_accounts_for_every_demo_balance(
+    demo: tuple[Engine, DemoSummary, Path],
+) -> None:
+    """Across the whole demo practice: the explainer's balance is the ledger's, what it
+    calls "with insurance" is the account view's, and every answered claim's CAS
+    accounts for the patient's share to the cent (nothing left unexplained)."""
+    from app.domain.explain import explain_account
+    from app.domain.words import visit_script
+    from app.store.accounts import account_figures
+    from app.store.explain import explain_facts
+    from app.store.models import GuarantorAccount
+
+    engine, _, _ = demo
+    secondary_seen = denial_seen = False
+    with Session(engine) as session:
+        for (account_id,) in session.execute(select(GuarantorAccount.id)):
+            explained = explain_account(*explain_facts(session, account_id), TODAY)
+            figures = account_figures(session, account_id)
+            assert explained.balance == figures.balance_cents
+            assert explained.with_insurance == figures.pending_insurance_cents
+            for visit in explained.visits:
+                if not visit.with_insurance and not visit.self_pay:
+                    assert visit.share_unexplained == 0, visit
+                secondary_seen = secondary_seen or visit.secondary_paid > 0
+                denial_seen = denial_seen or visit.share.noncovered > 0
+                for lang in ("en", "es"):
+                    assert visit_script(visit, lang)  # every visit can be said
+    assert secondary_seen and denial_seen
