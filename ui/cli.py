@@ -56,6 +56,10 @@ def _parser() -> argparse.ArgumentParser:
     sync.add_argument("--db", default=None, help="the desk's local database")
     sync.add_argument("--central", default=None, help="central database URL")
 
+    x835 = sub.add_parser("explain-835", help="explain an 835 file's claims (no database)")
+    x835.add_argument("file")
+    x835.add_argument("--json", action="store_true")
+
     bench = sub.add_parser("bench", help="print performance figures")
     kinds = bench.add_subparsers(dest="bench", metavar="BENCH", required=True)
     look = kinds.add_parser("lookup", help="search p50/p95 against a naive scan")
@@ -111,6 +115,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _sync(args)
     if command == "join":
         return _join(args)
+    if command == "explain-835":
+        return _explain_835(args)
     raise AssertionError(command)
 
 
@@ -232,6 +238,32 @@ def _join(args: argparse.Namespace) -> int:
         f"joined: {result.accounts:,} accounts with open balances, {result.rows:,} rows; "
         f"pulling from feed position {result.cursor:,}"
     )
+    return 0
+
+
+def _explain_835(args: argparse.Namespace) -> int:
+    from app.integrations.x12.remit835 import explain, parse_835
+    from app.integrations.x12.segments import X12Error
+
+    try:
+        with open(args.file, encoding="utf-8", errors="replace") as handle:
+            report = explain(parse_835(handle.read()))
+    except OSError as exc:
+        _err(f"pa-desk explain-835: cannot read the file ({exc.strerror})")
+        return 2
+    except X12Error as exc:
+        _err(f"pa-desk explain-835: {exc}")
+        return 2
+    if args.json:
+        print(json.dumps(report))
+        return 0
+    for claim in report["claims"]:
+        share = claim["patient_responsibility"]
+        parts = ", ".join(f"{k} {v}" for k, v in share.items() if v not in ("0.00", "-0.00"))
+        print(
+            f"{claim['patient_control_number']:<20} status {claim['status']:<3} billed "
+            f"{claim['billed']:>10} paid {claim['paid']:>10}  patient: {parts or 'nothing'}"
+        )
     return 0
 
 
