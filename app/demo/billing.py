@@ -164,7 +164,7 @@ def _claim(
         out.claim.append(
             (
                 claim, encounter, coverage.key, control, None, SUBMITTED, None, total, 0, 0,
-                submitted_at, None, None, submitted_at, submitted_at,
+                submitted_at, None, None, 1, submitted_at, submitted_at,
             )
         )  # fmt: skip
         books.awaiting_insurance(charged_at, None, total)
@@ -234,7 +234,7 @@ def _secondary(
         out.claim.append(
             (
                 claim, encounter, coverage.key, control, None, SUBMITTED, None, total, 0, 0,
-                submitted_at, None, None, submitted_at, submitted_at,
+                submitted_at, None, None, 1, submitted_at, submitted_at,
             )
         )  # fmt: skip
         return None
@@ -278,7 +278,7 @@ def _write_claim(
             "4" if status == DENIED else str(coverage.priority), total,
             sum(o.paid for o in outcomes), sum(o.patient_share for o in outcomes),
             submitted_at, timeline.day(answered_day), _trace(books, coverage, answered_day),
-            submitted_at, remitted_at,
+            2, submitted_at, remitted_at,
         )
     )  # fmt: skip
     for number, ((procedure, code, charge), outcome) in enumerate(

@@ -155,7 +155,7 @@ class AccountBooks:
         self.out.payment.append(
             (
                 key, self.account, f"demo-{key}", method, status, amount, brand, last4, token,
-                reference, decline, channel, taken_by, taken_at, plan, taken_at, taken_at,
+                reference, decline, channel, taken_by, taken_at, plan, 1, taken_at, taken_at,
             )
         )  # fmt: skip
         if status != DECLINED:

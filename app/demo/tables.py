@@ -56,7 +56,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "id", "encounter_id", "coverage_id", "patient_control_number", "payer_claim_number",
         "status", "payer_status_code", "billed_cents", "paid_cents",
         "patient_responsibility_cents", "submitted_at", "adjudicated_on", "remittance_trace",
-        "created_at", "updated_at",
+        "version", "created_at", "updated_at",
     ),
     "adjudication_line": (
         "id", "claim_id", "procedure_line_id", "line_number", "cpt_code", "units",
@@ -75,7 +75,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "payment": (
         "id", "account_id", "idempotency_key", "method", "status", "amount_cents",
         "card_brand", "last4", "gateway_token", "gateway_reference", "decline_reason",
-        "channel", "taken_by_id", "taken_at", "plan_id", "created_at", "updated_at",
+        "channel", "taken_by_id", "taken_at", "plan_id", "version", "created_at", "updated_at",
     ),
     "plan_installment": (
         "id", "plan_id", "sequence", "due_date", "amount_cents", "status", "payment_id",

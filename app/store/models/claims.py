@@ -9,11 +9,13 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.codes import ClaimStatus, GroupCode
-from app.store.models.base import Base, Keyed, Stamped
+from app.store.models.base import Base, Keyed, Versioned
 
 
-class Claim(Keyed, Stamped, Base):
-    """One claim to one payer for one encounter. Totals are the sum of its lines."""
+class Claim(Keyed, Versioned, Base):
+    """One claim to one payer for one encounter. Totals are the sum of its lines.
+
+    Versioned: its status changes when the payer answers (an 835 import) or reverses."""
 
     __tablename__ = "claim"
 

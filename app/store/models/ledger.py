@@ -12,7 +12,7 @@ from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.domain.codes import LedgerKind, PaymentMethod, PaymentStatus
-from app.store.models.base import Base, Keyed, Stamped
+from app.store.models.base import Base, Keyed, Stamped, Versioned
 from app.store.types import utcnow
 
 
@@ -43,8 +43,10 @@ class LedgerEntry(Keyed, Base):
     memo: Mapped[str | None] = mapped_column(String(200))
 
 
-class Payment(Keyed, Stamped, Base):
-    """A patient payment attempt. Card data is brand + last four + gateway token only."""
+class Payment(Keyed, Versioned, Base):
+    """A patient payment attempt. Card data is brand + last four + gateway token only.
+
+    Versioned: its status moves (pending, approved, settled, refunded) after it is taken."""
 
     __tablename__ = "payment"
 

@@ -112,6 +112,13 @@ def upgrade() -> None:
     )
     op.create_index("ix_account_note_account_at", "account_note", ["account_id", "written_at"])
     _guard_append_only("account_note")
+    # Claims change status when the payer answers; payments when they settle: both sync
+    # as versioned rows.
+    for table in ("claim", "payment"):
+        with op.batch_alter_table(table) as batch:
+            batch.add_column(
+                sa.Column("version", sa.Integer(), nullable=False, server_default="1")
+            )
 
 
 def downgrade() -> None:
@@ -119,6 +126,9 @@ def downgrade() -> None:
     for action in ("update", "delete"):
         suffix = " ON account_note" if dialect == "postgresql" else ""
         op.execute(f"DROP TRIGGER IF EXISTS account_note_no_{action}{suffix}")
+    for table in ("claim", "payment"):
+        with op.batch_alter_table(table) as batch:
+            batch.drop_column("version")
     op.drop_index("ix_account_note_account_at", table_name="account_note")
     op.drop_table("account_note")
     op.drop_table("sync_state")
