@@ -56,6 +56,16 @@ def _parser() -> argparse.ArgumentParser:
     sync.add_argument("--db", default=None, help="the desk's local database")
     sync.add_argument("--central", default=None, help="central database URL")
 
+    imp = sub.add_parser("import-835", help="apply an 835 to the desk's claims and ledger")
+    imp.add_argument("file")
+    imp.add_argument("--db", default=None)
+    imp.add_argument("--user", default=None)
+
+    explain = sub.add_parser("explain", help="read an account's balance aloud, visit by visit")
+    explain.add_argument("account", help="account number")
+    explain.add_argument("--db", default=None)
+    explain.add_argument("--lang", choices=("en", "es"), default="en")
+
     x835 = sub.add_parser("explain-835", help="explain an 835 file's claims (no database)")
     x835.add_argument("file")
     x835.add_argument("--json", action="store_true")
@@ -117,6 +127,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _join(args)
     if command == "explain-835":
         return _explain_835(args)
+    if command == "import-835":
+        return _import_835(args)
+    if command == "explain":
+        return _explain(args)
     raise AssertionError(command)
 
 
@@ -241,6 +255,66 @@ def _join(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import_835(args: argparse.Namespace) -> int:
+    from app.config import default_database_url
+    from app.integrations.x12.segments import X12Error
+    from app.services.desk import open_desk
+
+    try:
+        with open(args.file, encoding="utf-8", errors="replace") as handle:
+            text = handle.read()
+    except OSError as exc:
+        _err(f"pa-desk import-835: cannot read the file ({exc.strerror})")
+        return 2
+    desk = open_desk(args.db or default_database_url(), username=args.user, demo_patients=0)
+    try:
+        result = desk.import_835(text)
+    except X12Error as exc:
+        _err(f"pa-desk import-835: {exc}; nothing was imported")
+        return 2
+    except ValueError as exc:
+        _err(f"pa-desk import-835: {type(exc).__name__}: nothing was imported")
+        return 2
+    finally:
+        desk.close()
+    where = ", ".join(f"segment {p}" for p in result.unmatched)
+    print(
+        f"applied {result.applied} claim(s), {result.already} already imported, "
+        f"{result.ledger_entries} ledger entries"
+        + (f"; {len(result.unmatched)} not matched ({where})" if result.unmatched else "")
+    )
+    return 0
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from app.config import default_database_url
+    from app.domain.money import format_usd
+    from app.domain.words import account_summary, visit_script
+    from app.services.desk import open_desk
+    from app.store.models import GuarantorAccount
+
+    desk = open_desk(args.db or default_database_url(), demo_patients=0)
+    try:
+        with desk.engine.connect() as conn:
+            account_id = conn.scalar(
+                select(GuarantorAccount.id).where(GuarantorAccount.account_number == args.account)
+            )
+        if account_id is None:
+            _err(f"pa-desk explain: no account {args.account}")
+            return 2
+        explained = desk.explain(account_id)
+    finally:
+        desk.close()
+    print(account_summary(explained, args.lang))
+    for visit in explained.visits:
+        if visit.owed or visit.with_insurance:
+            print(f"\n{visit.service_date:%m/%d/%Y}  {format_usd(visit.balance):>10}")
+            print(visit_script(visit, args.lang))
+    return 0
+
+
 def _explain_835(args: argparse.Namespace) -> int:
     from app.integrations.x12.remit835 import explain, parse_835
     from app.integrations.x12.segments import X12Error
@@ -331,5 +405,14 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def run() -> int:
+    """The console script: a closed pipe (``| head``) ends the output quietly."""
+    try:
+        return main()
+    except BrokenPipeError:
+        sys.stderr.close()
+        return 0
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from app.domain.codes import ClaimStatus, LedgerKind
@@ -102,6 +102,12 @@ class VisitExplanation:
     balance: int
     with_insurance: bool  # a claim is still unanswered: nothing here is due yet
     self_pay: bool = False  # never billed to insurance: the whole charge is the patient's
+    credit_applied: int = 0  # payments made on the account (no visit), applied oldest first
+
+    @property
+    def owed(self) -> int:
+        """What is still owed for this visit once account credits are applied."""
+        return self.balance - self.credit_applied
 
     @property
     def patient_share(self) -> int:
@@ -110,13 +116,13 @@ class VisitExplanation:
 
     @property
     def due_now(self) -> int:
-        return 0 if self.with_insurance else self.balance
+        return 0 if self.with_insurance else self.owed
 
 
 @dataclass(frozen=True)
 class AccountExplanation:
     visits: tuple[VisitExplanation, ...]
-    unapplied: int  # ledger entries tied to no visit (a payment on account, a credit)
+    unapplied: int  # account entries tied to no visit, after credits were applied to visits
     balance: int
     with_insurance: int
     due_now: int
@@ -141,6 +147,7 @@ def explain_account(
     # Entries of unknown visits count as unapplied: the balance must still add up.
     unapplied = sum(e.cents for group in by_visit.values() for e in group)
     balance = sum(v.balance for v in explained) + unapplied
+    explained, unapplied = apply_account_credit(explained, unapplied)
     with_insurance = sum(max(v.balance, 0) for v in explained if v.with_insurance)
     aging = aging_buckets(explained, today)
     due_now = balance - with_insurance
@@ -200,6 +207,22 @@ def explain_visit(visit: VisitFacts, entries: Sequence[Entry]) -> VisitExplanati
     )
 
 
+def apply_account_credit(
+    visits: tuple[VisitExplanation, ...], unapplied: int
+) -> tuple[tuple[VisitExplanation, ...], int]:
+    """Spend a credit on the account (payments tied to no visit) on the visits that are
+    due, oldest first, as a statement would; what is left stays unapplied."""
+    if unapplied >= 0:
+        return visits, unapplied
+    left = -unapplied
+    out = []
+    for visit in visits:
+        take = min(left, visit.balance) if not visit.with_insurance and visit.balance > 0 else 0
+        left -= take
+        out.append(replace(visit, credit_applied=take) if take else visit)
+    return tuple(out), -left
+
+
 def _share_of(claim: ClaimFacts) -> Share:
     kinds = {"1": 0, "2": 0, "3": 0, "noncovered": 0, "other": 0}
     for adj in claim.adjustments:
@@ -215,12 +238,12 @@ def _share_of(claim: ClaimFacts) -> Share:
 
 
 def aging_buckets(visits: Iterable[VisitExplanation], today: date) -> dict[str, int]:
-    """What is due now (not with insurance) by the age of its visit."""
+    """What is due now (not with insurance, after account credits) by its visit's age."""
     buckets = dict.fromkeys(AGING_BUCKETS, 0)
     for visit in visits:
-        if visit.with_insurance or visit.balance <= 0:
+        if visit.with_insurance or visit.owed <= 0:
             continue
         days = (today - visit.service_date).days
         index = next((i for i, limit in enumerate(_BUCKET_LIMITS) if days <= limit), 4)
-        buckets[AGING_BUCKETS[index]] += visit.balance
+        buckets[AGING_BUCKETS[index]] += visit.owed
     return buckets

@@ -133,17 +133,23 @@ def _after_share(visit: VisitExplanation, lang: str) -> list[str]:
             if es
             else f"An adjustment of {_usd(visit.patient_adjusted)} was applied for you."
         )
-    if visit.balance > 0:
+    if visit.credit_applied:
         sentences.append(
-            f"Queda {_usd(visit.balance)} por esta visita."
+            f"Un pago a su cuenta cubrió {_usd(visit.credit_applied)}."
             if es
-            else f"{_usd(visit.balance)} is still owed for this visit."
+            else f"A payment on your account covered {_usd(visit.credit_applied)} of it."
         )
-    elif visit.balance < 0:
+    if visit.owed > 0:
         sentences.append(
-            f"Esta visita tiene un crédito de {_usd(-visit.balance)}."
+            f"Queda {_usd(visit.owed)} por esta visita."
             if es
-            else f"This visit has a credit of {_usd(-visit.balance)}."
+            else f"{_usd(visit.owed)} is still owed for this visit."
+        )
+    elif visit.owed < 0:
+        sentences.append(
+            f"Esta visita tiene un crédito de {_usd(-visit.owed)}."
+            if es
+            else f"This visit has a credit of {_usd(-visit.owed)}."
         )
     else:
         sentences.append("Esta visita está pagada." if es else "This visit is paid in full.")

@@ -11,6 +11,7 @@ import os
 import uuid
 from collections.abc import Callable
 from datetime import date
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import URL, make_url
@@ -29,6 +30,10 @@ from app.store.db import describe, make_engine, normalize_url, session_factory
 from app.store.migrate import upgrade_to_head
 from app.store.models import Patient, User
 from app.sync.outbox import track_writes
+
+if TYPE_CHECKING:
+    from app.domain.explain import AccountExplanation
+    from app.services.remittance import ImportResult
 
 DEFAULT_IDLE_LOCK_MINUTES = 15
 
@@ -120,6 +125,24 @@ class Desk:
                 patient_id=patient_id,
                 memo=memo,
             )
+
+    def import_835(self, text: str) -> ImportResult:
+        """Read an 835 and apply it in one transaction (nothing half-imported)."""
+        from app.integrations.x12.remit835 import parse_835
+        from app.services.remittance import import_835
+
+        remittance = parse_835(text)  # a malformed file fails before anything is written
+        with self._sessions.begin() as session:
+            return import_835(session, remittance, self.user, today=self._today())
+
+    def explain(self, account_id: uuid.UUID) -> AccountExplanation:
+        """The account's balance taken apart, visit by visit (see app.domain.explain)."""
+        from app.domain.explain import explain_account
+        from app.store.explain import explain_facts
+
+        with self._sessions() as session:
+            visits, entries = explain_facts(session, account_id)
+        return explain_account(visits, entries, self._today())
 
     def close(self) -> None:
         if self.link is not None:

@@ -98,11 +98,18 @@ def test_aging_by_visit_age_and_credits() -> None:
         v = _visit(on=TODAY - timedelta(days=days))
         visits.append(v)
         entries.append(Entry(LedgerKind.CHARGE, cents, v.service_date, v.id))
-    entries.append(Entry(LedgerKind.PATIENT_PAYMENT, -20_000, TODAY))  # on account
     account = explain_account(visits, entries, TODAY)
     assert list(account.aging.values()) == [1_000, 2_000, 3_000, 4_000, 5_000]
     assert tuple(account.aging) == AGING_BUCKETS
-    assert account.unapplied == -20_000 and account.balance == -5_000 and account.credit == 5_000
+    # A payment on the account pays the oldest visits first; the rest is a credit.
+    entries.append(Entry(LedgerKind.PATIENT_PAYMENT, -11_000, TODAY))
+    account = explain_account(visits, entries, TODAY)
+    assert list(account.aging.values()) == [1_000, 2_000, 1_000, 0, 0]
+    assert account.unapplied == 0 and account.balance == 4_000
+    entries.append(Entry(LedgerKind.PATIENT_PAYMENT, -9_000, TODAY))
+    account = explain_account(visits, entries, TODAY)
+    assert sum(account.aging.values()) == 0
+    assert account.unapplied == -5_000 and account.balance == -5_000 and account.credit == 5_000
 
 
 KINDS = st.sampled_from(list(LedgerKind))
@@ -157,5 +164,8 @@ def test_the_parts_always_add_up_to_the_balance(account: tuple[list[VisitFacts],
         if v.with_insurance:
             assert v.due_now == 0
     assert sum(result.aging.values()) == sum(
-        v.balance for v in result.visits if not v.with_insurance and v.balance > 0
+        v.owed for v in result.visits if not v.with_insurance and v.owed > 0
     )
+    # Account credits spent on visits move money between lines, never change the total.
+    assert sum(v.owed for v in result.visits) + result.unapplied == result.balance
+    assert all(v.credit_applied >= 0 for v in result.visits)
