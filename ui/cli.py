@@ -83,6 +83,9 @@ def _parser() -> argparse.ArgumentParser:
     bsync.add_argument("--events", type=int, default=10_000)
     bsync.add_argument("--db", required=True, help="central database URL")
     bsync.add_argument("--json", action="store_true")
+    bexp = kinds.add_parser("explain", help="time to explain an account with N ledger lines")
+    bexp.add_argument("--lines", type=int, default=500)
+    bexp.add_argument("--json", action="store_true")
     faults = kinds.add_parser("faults", help="SIGKILL the sync at random; count lost/duplicated")
     faults.add_argument("--trials", type=int, default=200)
     faults.add_argument("--db", required=True, help="central database URL")
@@ -386,6 +389,10 @@ def _bench(args: argparse.Namespace) -> int:
         )
         report = {"patients": patients, "engine": engine.dialect.name, "kinds": kinds}
         engine.dispose()
+    elif args.bench == "explain":
+        from app.bench import explain as bench_explain
+
+        report = bench_explain.run(args.lines)
     elif args.bench == "faults":
         from app.bench import faults as bench_faults
 

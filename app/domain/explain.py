@@ -25,6 +25,12 @@ from datetime import date
 from app.domain.codes import ClaimStatus, LedgerKind
 
 AGING_BUCKETS = ("0-30", "31-60", "61-90", "91-120", "120+")
+_CHARGE = LedgerKind.CHARGE
+_INSURANCE_PAYMENT = LedgerKind.INSURANCE_PAYMENT
+_CONTRACTUAL = LedgerKind.CONTRACTUAL_ADJUSTMENT
+_WRITE_OFF = LedgerKind.WRITE_OFF
+_PATIENT_PAYMENT = LedgerKind.PATIENT_PAYMENT
+_REFUND = LedgerKind.REFUND
 _BUCKET_LIMITS = (30, 60, 90, 120)
 
 
@@ -159,17 +165,16 @@ def explain_visit(visit: VisitFacts, entries: Sequence[Entry]) -> VisitExplanati
     billed = insurance_paid = plan_adjusted = 0
     patient_paid = patient_adjusted = refunded = 0
     for e in entries:
-        if e.kind == LedgerKind.CHARGE:
+        kind = e.kind
+        if kind == _CHARGE:
             billed += e.cents
-        elif e.kind == LedgerKind.INSURANCE_PAYMENT:
+        elif kind == _INSURANCE_PAYMENT:
             insurance_paid -= e.cents
-        elif e.kind == LedgerKind.CONTRACTUAL_ADJUSTMENT or (
-            e.kind == LedgerKind.WRITE_OFF and e.claim_id in claims
-        ):
+        elif kind == _CONTRACTUAL or (kind == _WRITE_OFF and e.claim_id in claims):
             plan_adjusted -= e.cents  # the plan's adjustment or a denial written off
-        elif e.kind == LedgerKind.PATIENT_PAYMENT:
+        elif kind == _PATIENT_PAYMENT:
             patient_paid -= e.cents
-        elif e.kind == LedgerKind.REFUND:
+        elif kind == _REFUND:
             refunded += e.cents
         else:  # patient adjustments, write-offs, transfers, reversals
             patient_adjusted -= e.cents

@@ -140,7 +140,7 @@ class Desk:
         from app.domain.explain import explain_account
         from app.store.explain import explain_facts
 
-        with self._sessions() as session:
+        with Session(self.engine) as session:  # reads only
             visits, entries = explain_facts(session, account_id)
         return explain_account(visits, entries, self._today())
 
