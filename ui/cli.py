@@ -61,6 +61,11 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--db", default=None)
     imp.add_argument("--user", default=None)
 
+    i271 = sub.add_parser("import-271", help="keep a 271's benefits as coverage snapshots")
+    i271.add_argument("file")
+    i271.add_argument("--db", default=None)
+    i271.add_argument("--user", default=None)
+
     explain = sub.add_parser("explain", help="read an account's balance aloud, visit by visit")
     explain.add_argument("account", help="account number")
     explain.add_argument("--db", default=None)
@@ -134,6 +139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _import_835(args)
     if command == "explain":
         return _explain(args)
+    if command == "import-271":
+        return _import_271(args)
     raise AssertionError(command)
 
 
@@ -285,6 +292,34 @@ def _import_835(args: argparse.Namespace) -> int:
         f"applied {result.applied} claim(s), {result.already} already imported, "
         f"{result.ledger_entries} ledger entries"
         + (f"; {len(result.unmatched)} not matched ({where})" if result.unmatched else "")
+    )
+    return 0
+
+
+def _import_271(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from app.config import default_database_url
+    from app.integrations.x12.segments import X12Error
+    from app.services.desk import open_desk
+
+    try:
+        text = Path(args.file).read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        _err(f"pa-desk import-271: cannot read the file ({exc.strerror})")
+        return 2
+    desk = open_desk(args.db or default_database_url(), username=args.user, demo_patients=0)
+    try:
+        result = desk.import_271(text, reference=Path(args.file).name)
+    except X12Error as exc:
+        _err(f"pa-desk import-271: {exc}; nothing was imported")
+        return 2
+    finally:
+        desk.close()
+    rejected = f"; rejected by the payer ({', '.join(result.rejected)})" if result.rejected else ""
+    print(
+        f"{result.snapshots} benefits snapshot(s), {result.already} already imported, "
+        f"{result.unmatched} member(s) not found{rejected}"
     )
     return 0
 

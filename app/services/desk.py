@@ -33,6 +33,7 @@ from app.sync.outbox import track_writes
 
 if TYPE_CHECKING:
     from app.domain.explain import AccountExplanation
+    from app.services.eligibility import EligibilityImport
     from app.services.remittance import ImportResult
 
 DEFAULT_IDLE_LOCK_MINUTES = 15
@@ -134,6 +135,15 @@ class Desk:
         remittance = parse_835(text)  # a malformed file fails before anything is written
         with self._sessions.begin() as session:
             return import_835(session, remittance, self.user, today=self._today())
+
+    def import_271(self, text: str, reference: str = "") -> EligibilityImport:
+        """Read a 271 and keep each answer as a benefits snapshot (one transaction)."""
+        from app.integrations.x12.eligibility import parse_271
+        from app.services.eligibility import import_271
+
+        answers = parse_271(text)
+        with self._sessions.begin() as session:
+            return import_271(session, answers, self.user, reference=reference)
 
     def explain(self, account_id: uuid.UUID) -> AccountExplanation:
         """The account's balance taken apart, visit by visit (see app.domain.explain)."""
