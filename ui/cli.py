@@ -343,9 +343,14 @@ def _explain(args: argparse.Namespace) -> int:
             _err(f"pa-desk explain: no account {args.account}")
             return 2
         explained = desk.explain(account_id)
+        comparison = desk.compare_with_statement(account_id)
     finally:
         desk.close()
     print(account_summary(explained, args.lang))
+    if comparison is not None:
+        from app.domain.statements import comparison_words
+
+        print(comparison_words(comparison, args.lang))
     for visit in explained.visits:
         if visit.owed or visit.with_insurance:
             print(f"\n{visit.service_date:%m/%d/%Y}  {format_usd(visit.balance):>10}")

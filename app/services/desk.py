@@ -33,6 +33,7 @@ from app.sync.outbox import track_writes
 
 if TYPE_CHECKING:
     from app.domain.explain import AccountExplanation
+    from app.domain.statements import StatementComparison
     from app.services.eligibility import EligibilityImport
     from app.services.remittance import ImportResult
 
@@ -153,6 +154,19 @@ class Desk:
         with Session(self.engine) as session:  # reads only
             visits, entries = explain_facts(session, account_id)
         return explain_account(visits, entries, self._today())
+
+    def compare_with_statement(self, account_id: uuid.UUID) -> StatementComparison | None:
+        """What changed between the newest statement and today (None: never billed)."""
+        from app.domain.statements import compare_statement
+        from app.store.explain import changes_since, latest_statement
+
+        now = self.explain(account_id)
+        with Session(self.engine) as session:
+            statement = latest_statement(session, account_id)
+            if statement is None:
+                return None
+            changes = changes_since(session, account_id, statement.through_posted_at)
+        return compare_statement(statement.statement_date, statement.balance_cents, changes, now)
 
     def close(self) -> None:
         if self.link is not None:

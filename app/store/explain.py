@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import String, bindparam, func, select, type_coerce
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.codes import ClaimStatus, LedgerKind
 from app.domain.explain import Adjustment, ClaimFacts, Entry, VisitFacts
+from app.domain.statements import Change
 from app.store.models import (
     AdjudicationLine,
     Claim,
@@ -20,6 +21,7 @@ from app.store.models import (
     LedgerEntry,
     LineAdjustment,
     Patient,
+    Statement,
 )
 
 _RAW = String()  # a key as the driver returns it: parsed once per account, not per row
@@ -157,3 +159,25 @@ def explain_facts(session: Session, account_id: uuid.UUID) -> tuple[list[VisitFa
         for kind, cents, on, encounter, claim in rows
     ]
     return facts, entries
+
+
+def latest_statement(session: Session, account_id: uuid.UUID) -> Any:
+    """The newest statement of the account (date, printed balance, through), or None."""
+    return session.execute(
+        select(Statement.statement_date, Statement.balance_cents, Statement.through_posted_at)
+        .where(Statement.account_id == account_id)
+        .order_by(Statement.statement_date.desc(), Statement.through_posted_at.desc())
+        .limit(1)
+    ).first()
+
+
+def changes_since(session: Session, account_id: uuid.UUID, through: datetime) -> list[Change]:
+    """Ledger entries posted after a statement was printed."""
+    return [
+        Change(LedgerKind(kind), int(cents), on)
+        for kind, cents, on in session.execute(
+            select(LedgerEntry.kind, LedgerEntry.amount_cents, LedgerEntry.effective_date)
+            .where(LedgerEntry.account_id == account_id, LedgerEntry.posted_at > through)
+            .order_by(LedgerEntry.posted_at)
+        )
+    ]
