@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from app.domain.explain import AccountExplanation
     from app.domain.statements import StatementComparison
     from app.services.eligibility import EligibilityImport
+    from app.services.explainer import ExplainerView
     from app.services.remittance import ImportResult
 
 DEFAULT_IDLE_LOCK_MINUTES = 15
@@ -167,6 +168,15 @@ class Desk:
                 return None
             changes = changes_since(session, account_id, statement.through_posted_at)
         return compare_statement(statement.statement_date, statement.balance_cents, changes, now)
+
+    def explainer(self, account_id: uuid.UUID) -> ExplainerView:
+        """Everything the explainer panel shows for an account, in both languages."""
+        from app.services.explainer import explainer_view
+
+        explanation = self.explain(account_id)
+        comparison = self.compare_with_statement(account_id)
+        with Session(self.engine) as session:
+            return explainer_view(session, account_id, explanation, comparison)
 
     def close(self) -> None:
         if self.link is not None:

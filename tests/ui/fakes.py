@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
+from app.services.explainer import ExplainerView
 from app.services.views import (
     AccountDetail,
     CoverageInfo,
@@ -191,5 +192,45 @@ class FakeDesk:
             raise LookupError(str(account_id))
         return DETAIL
 
+    def explainer(self, account_id: uuid.UUID) -> ExplainerView:
+        """A small explained account built by the real domain rules (no database)."""
+        if account_id != ACCOUNT_ID:
+            raise LookupError(str(account_id))
+        return fake_explainer_view()
+
     def close(self) -> None:
         self.closed = True
+
+
+VISIT_ID = uuid.UUID("00000000-0000-4000-8000-0000000000aa")
+
+
+def fake_explainer_view() -> ExplainerView:
+    from app.domain.codes import ClaimStatus, LedgerKind
+    from app.domain.explain import Adjustment, ClaimFacts, Entry, VisitFacts, explain_account
+    from app.domain.words import account_summary, visit_script
+    from app.services.explainer import BenefitsLine, ExplainerView
+
+    day = date(2025, 3, 14)
+    claim = ClaimFacts(
+        uuid.uuid4(), "Summit PPO", 1, ClaimStatus.ADJUDICATED, 25_000, 18_000, 10_800,
+        (Adjustment("CO", "45", 7_000), Adjustment("PR", "1", 4_000), Adjustment("PR", "2", 3_200)),
+    )  # fmt: skip
+    visit = VisitFacts(VISIT_ID, day, "Mia", "Dr. Lee", (claim,))
+    entries = [
+        Entry(LedgerKind.CHARGE, 25_000, day, VISIT_ID),
+        Entry(LedgerKind.INSURANCE_PAYMENT, -10_800, day, VISIT_ID, claim.id),
+        Entry(LedgerKind.CONTRACTUAL_ADJUSTMENT, -7_000, day, VISIT_ID, claim.id),
+    ]
+    explained = explain_account([visit], entries, date(2025, 11, 23))
+    return ExplainerView(
+        explained,
+        {lang: account_summary(explained, lang) for lang in ("en", "es")},
+        None,
+        {VISIT_ID: {lang: visit_script(explained.visits[0], lang) for lang in ("en", "es")}},
+        (
+            BenefitsLine(
+                "Mia", "Summit PPO", date(2025, 11, 1), "x12_271", 50_000, 40_000, 300_000, 72_000
+            ),
+        ),
+    )

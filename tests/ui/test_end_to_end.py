@@ -147,3 +147,18 @@ def test_first_run_opens_in_the_background_like_run_gui(qtbot: QtBot, tmp_path: 
     desk = win.desk
     assert desk is not None
     desk.close()
+
+
+def test_the_explainer_tab_on_a_real_account(qtbot: QtBot, window: MainWindow, desk: Desk):
+    """Open a demo account with visits; the explainer shows each visit, and the owed
+    column plus what is with insurance matches the balance figures."""
+    _, detail = a_patient_with_coverage(desk)
+    with qtbot.waitSignal(window.account.explainer.loaded, timeout=10_000):
+        window.account.open_account(detail.id, None)
+    explained = desk.explain(detail.id)
+    panel = window.account.explainer
+    window.account.tabs.setCurrentWidget(panel)
+    assert panel.visits.topLevelItemCount() == len(explained.visits)
+    assert explained.balance == detail.balance_cents
+    assert explained.with_insurance == detail.pending_insurance_cents
+    assert panel.summary.text().startswith(("Your account", "Your statement"))

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QStackedWidget,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -31,6 +32,7 @@ from app.domain.money import format_usd
 from app.services.errors import AccountNotFound
 from app.services.views import AccountDetail
 from ui import theme
+from ui.account.explainer import ExplainerPanel
 from ui.account.models import CoverageModel, PatientsModel, RecordTableModel
 from ui.lookup.model import us_date
 from ui.workers import TaskRunner
@@ -153,12 +155,25 @@ class AccountView(QWidget):
         self.patients_table = self._table(self.patients_model, "Patients on this account")
         self.coverage_model = CoverageModel(self)
         self.coverage_table = self._table(self.coverage_model, "Coverage", stretch=(2,))
-        layout.addWidget(self._section_title("Patients on this account", self.patients_table))
-        layout.addWidget(self.patients_table)
-        layout.addSpacing(theme.SPACE_XS)
-        layout.addWidget(self._section_title("Coverage", self.coverage_table))
-        layout.addWidget(self.coverage_table)
-        layout.addStretch(1)
+        # The figures stay in sight; below them, the people and plans or the explainer.
+        self.tabs = QTabWidget(self.content)
+        self.tabs.setDocumentMode(True)
+        people = QWidget(self.tabs)
+        people_layout = QVBoxLayout(people)
+        people_layout.setContentsMargins(0, theme.SPACE_XS, 0, 0)
+        people_layout.setSpacing(theme.SPACE_S)
+        people_layout.addWidget(
+            self._section_title("Patients on this account", self.patients_table)
+        )
+        people_layout.addWidget(self.patients_table)
+        people_layout.addSpacing(theme.SPACE_XS)
+        people_layout.addWidget(self._section_title("Coverage", self.coverage_table))
+        people_layout.addWidget(self.coverage_table)
+        people_layout.addStretch(1)
+        self.explainer = ExplainerPanel(self.tabs)
+        self.tabs.addTab(people, "&Patients and coverage")
+        self.tabs.addTab(self.explainer, "&Why this balance")
+        layout.addWidget(self.tabs, 1)
 
     def _build_header(self) -> QFrame:
         frame = QFrame(self.content)
@@ -268,6 +283,7 @@ class AccountView(QWidget):
     # -- public -----------------------------------------------------------------------
     def set_desk(self, desk: Desk | None) -> None:
         self._desk = desk
+        self.explainer.set_desk(desk)
 
     @property
     def detail(self) -> AccountDetail | None:
@@ -289,6 +305,7 @@ class AccountView(QWidget):
         self._detail = None
         self.patients_model.set_rows(())
         self.coverage_model.set_rows(())
+        self.explainer.clear()
         self.empty.setText(EMPTY_TEXT)
         self.stack.setCurrentWidget(self.empty)
 
@@ -296,8 +313,11 @@ class AccountView(QWidget):
     def _on_loaded(self, seq: int, detail: object) -> None:
         if seq != self._runner.latest_seq or not isinstance(detail, AccountDetail):
             return
+        same_account = self._detail is not None and self._detail.id == detail.id
         self._detail = detail
         self._show(detail)
+        if not same_account or self.explainer.view is None:
+            self.explainer.load(detail.id)
         self.stack.setCurrentWidget(self.content)
         self.accountShown.emit(detail)
 

@@ -1,0 +1,90 @@
+"""What the explainer panel shows for one account, ready for the screen: the visit table,
+the words to read in both languages, the statement comparison, and benefits progress."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.domain.explain import AccountExplanation, VisitExplanation
+from app.domain.statements import StatementComparison, comparison_words
+from app.domain.words import LANGUAGES, account_summary, visit_script
+from app.store.models import BenefitsSnapshot, Coverage, Patient
+
+
+@dataclass(frozen=True)
+class BenefitsLine:
+    patient: str
+    plan: str
+    captured_on: date
+    source: str
+    deductible_cents: int | None
+    deductible_met_cents: int | None
+    oop_max_cents: int | None
+    oop_met_cents: int | None
+
+
+@dataclass(frozen=True)
+class ExplainerView:
+    explanation: AccountExplanation
+    summary: dict[str, str]  # language -> words
+    statement: dict[str, str] | None
+    scripts: dict[uuid.UUID, dict[str, str]]  # visit -> language -> words
+    benefits: tuple[BenefitsLine, ...]
+
+    @property
+    def visits(self) -> tuple[VisitExplanation, ...]:
+        return self.explanation.visits
+
+
+def explainer_view(
+    session: Session,
+    account_id: uuid.UUID,
+    explanation: AccountExplanation,
+    comparison: StatementComparison | None,
+) -> ExplainerView:
+    summary: dict[str, str] = {}
+    statement: dict[str, str] | None = {} if comparison is not None else None
+    for lang in LANGUAGES:
+        summary[lang] = account_summary(explanation, lang)
+        if comparison is not None and statement is not None:
+            statement[lang] = comparison_words(comparison, lang)
+    scripts = {
+        v.id: {lang: visit_script(v, lang) for lang in LANGUAGES} for v in explanation.visits
+    }
+    return ExplainerView(explanation, summary, statement, scripts, _benefits(session, account_id))
+
+
+def _benefits(session: Session, account_id: uuid.UUID) -> tuple[BenefitsLine, ...]:
+    """The newest snapshot of each patient's primary coverage."""
+    rows = session.execute(
+        select(
+            Patient.first_name,
+            Coverage.plan_name,
+            BenefitsSnapshot.captured_at,
+            BenefitsSnapshot.source,
+            BenefitsSnapshot.deductible_cents,
+            BenefitsSnapshot.deductible_met_cents,
+            BenefitsSnapshot.oop_max_cents,
+            BenefitsSnapshot.oop_met_cents,
+            Coverage.id,
+        )
+        .join(Coverage, Coverage.patient_id == Patient.id)
+        .join(BenefitsSnapshot, BenefitsSnapshot.coverage_id == Coverage.id)
+        .where(Patient.account_id == account_id, Coverage.priority == 1)
+        .order_by(Patient.first_name, BenefitsSnapshot.captured_at.desc())
+    ).all()
+    seen: set[uuid.UUID] = set()
+    lines = []
+    for first, plan, captured, source, ded, ded_met, oop, oop_met, coverage_id in rows:
+        if coverage_id in seen:
+            continue
+        seen.add(coverage_id)
+        lines.append(
+            BenefitsLine(first, plan, captured.date(), str(source), ded, ded_met, oop, oop_met)
+        )
+    return tuple(lines)
