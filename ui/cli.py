@@ -71,6 +71,16 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("--db", default=None)
     explain.add_argument("--lang", choices=("en", "es"), default="en")
 
+    codes = sub.add_parser("codes", help="reason code texts (CARC/RARC)")
+    code_tasks = codes.add_subparsers(dest="codes", metavar="TASK", required=True)
+    code_import = code_tasks.add_parser(
+        "import", help="load the licensed list (CSV kind,code,text)"
+    )
+    code_import.add_argument("file")
+    code_show = code_tasks.add_parser("show", help="what the desk says for a code")
+    code_show.add_argument("kind", choices=("CARC", "RARC", "carc", "rarc"))
+    code_show.add_argument("code")
+
     x835 = sub.add_parser("explain-835", help="explain an 835 file's claims (no database)")
     x835.add_argument("file")
     x835.add_argument("--json", action="store_true")
@@ -141,6 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _explain(args)
     if command == "import-271":
         return _import_271(args)
+    if command == "codes":
+        return _codes(args)
     raise AssertionError(command)
 
 
@@ -293,6 +305,24 @@ def _import_835(args: argparse.Namespace) -> int:
         f"{result.ledger_entries} ledger entries"
         + (f"; {len(result.unmatched)} not matched ({where})" if result.unmatched else "")
     )
+    return 0
+
+
+def _codes(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from app.config import data_dir
+    from app.integrations.x12.reasons import CodeFileError, describe, import_codes
+
+    if args.codes == "show":
+        print(describe(args.kind, args.code))
+        return 0
+    try:
+        count = import_codes(Path(args.file), data_dir())
+    except (OSError, CodeFileError, UnicodeDecodeError) as exc:
+        _err(f"pa-desk codes import: {exc}")
+        return 2
+    print(f"{count} reason code texts loaded; they take precedence over the built-in ones")
     return 0
 
 

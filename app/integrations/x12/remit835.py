@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from app.integrations.x12.reasons import describe
 from app.integrations.x12.segments import Segment, X12Error, read_segments
 
 ZERO = Decimal("0.00")
@@ -206,6 +207,15 @@ def explain(remittance: Remittance) -> dict[str, Any]:
                 "billed": str(claim.billed),
                 "paid": str(claim.paid),
                 "patient_responsibility": {k: str(v) for k, v in share.items()},
+                "adjustments": [
+                    {
+                        "group": a.group,
+                        "reason": a.reason,
+                        "amount": str(a.amount),
+                        "says": describe("CARC", a.reason),
+                    }
+                    for a in claim.all_adjustments
+                ],
                 "reconciles": claim.reconciles,
             }
         )
