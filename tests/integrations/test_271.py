@@ -42,7 +42,7 @@ def _271(member: str, *, extra: str = "") -> str:
         "EB*A*IND*MH*PR*SUMMIT PPO*27**.2****Y~"
         "EB*B*IND*MH*PR*SUMMIT PPO*27*25.00****Y*Y~"
         "EB*B*IND*MH*PR*SUMMIT PPO*27*60.00*****N~"
-        f"{extra}SE*17*0001~GE*1*301~IEA*1*000000301~"
+        f"{extra}SE*19*0001~GE*1*301~IEA*1*000000301~"
     )
 
 
