@@ -71,6 +71,7 @@ class VisitFacts:
     patient: str  # first name, as the agent says it
     provider: str
     claims: tuple[ClaimFacts, ...] = ()
+    patient_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,7 @@ class VisitExplanation:
     balance: int
     with_insurance: bool  # a claim is still unanswered: nothing here is due yet
     self_pay: bool = False  # never billed to insurance: the whole charge is the patient's
+    patient_id: uuid.UUID | None = None
     credit_applied: int = 0  # payments made on the account (no visit), applied oldest first
 
     @property
@@ -209,6 +211,7 @@ def explain_visit(visit: VisitFacts, entries: Sequence[Entry]) -> VisitExplanati
         balance=balance,
         with_insurance=pending,
         self_pay=not visit.claims,
+        patient_id=visit.patient_id,
     )
 
 

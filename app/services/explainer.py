@@ -12,13 +12,14 @@ from sqlalchemy.orm import Session
 
 from app.domain.explain import AccountExplanation, VisitExplanation
 from app.domain.statements import StatementComparison, comparison_words
-from app.domain.words import LANGUAGES, account_summary, visit_script
+from app.domain.words import LANGUAGES, Deductible, account_summary, visit_script
 from app.store.models import BenefitsSnapshot, Coverage, Patient
 
 
 @dataclass(frozen=True)
 class BenefitsLine:
     patient: str
+    patient_id: uuid.UUID
     plan: str
     captured_on: date
     source: str
@@ -53,10 +54,23 @@ def explainer_view(
         summary[lang] = account_summary(explanation, lang)
         if comparison is not None and statement is not None:
             statement[lang] = comparison_words(comparison, lang)
-    scripts = {
-        v.id: {lang: visit_script(v, lang) for lang in LANGUAGES} for v in explanation.visits
+    benefits = _benefits(session, account_id)
+    # Where a patient stands on the deductible, from their newest benefits snapshot.
+    deductibles = {
+        b.patient_id: Deductible(b.deductible_cents, b.deductible_met_cents)
+        for b in benefits
+        if b.deductible_cents and b.deductible_met_cents is not None
     }
-    return ExplainerView(explanation, summary, statement, scripts, _benefits(session, account_id))
+    scripts = {
+        v.id: {
+            lang: visit_script(
+                v, lang, deductible=deductibles.get(v.patient_id) if v.patient_id else None
+            )
+            for lang in LANGUAGES
+        }
+        for v in explanation.visits
+    }
+    return ExplainerView(explanation, summary, statement, scripts, benefits)
 
 
 def _benefits(session: Session, account_id: uuid.UUID) -> tuple[BenefitsLine, ...]:
@@ -72,6 +86,7 @@ def _benefits(session: Session, account_id: uuid.UUID) -> tuple[BenefitsLine, ..
             BenefitsSnapshot.oop_max_cents,
             BenefitsSnapshot.oop_met_cents,
             Coverage.id,
+            Patient.id,
         )
         .join(Coverage, Coverage.patient_id == Patient.id)
         .join(BenefitsSnapshot, BenefitsSnapshot.coverage_id == Coverage.id)
@@ -80,11 +95,13 @@ def _benefits(session: Session, account_id: uuid.UUID) -> tuple[BenefitsLine, ..
     ).all()
     seen: set[uuid.UUID] = set()
     lines = []
-    for first, plan, captured, source, ded, ded_met, oop, oop_met, coverage_id in rows:
+    for first, plan, captured, source, ded, ded_met, oop, oop_met, coverage_id, patient in rows:
         if coverage_id in seen:
             continue
         seen.add(coverage_id)
         lines.append(
-            BenefitsLine(first, plan, captured.date(), str(source), ded, ded_met, oop, oop_met)
+            BenefitsLine(
+                first, patient, plan, captured.date(), str(source), ded, ded_met, oop, oop_met
+            )
         )
     return tuple(lines)

@@ -230,7 +230,15 @@ def fake_explainer_view() -> ExplainerView:
         {VISIT_ID: {lang: visit_script(explained.visits[0], lang) for lang in ("en", "es")}},
         (
             BenefitsLine(
-                "Mia", "Summit PPO", date(2025, 11, 1), "x12_271", 50_000, 40_000, 300_000, 72_000
+                "Mia",
+                MIA_ID,
+                "Summit PPO",
+                date(2025, 11, 1),
+                "x12_271",
+                50_000,
+                40_000,
+                300_000,
+                72_000,
             ),
         ),
     )
