@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import NamedTuple
 
 from app.domain.codes import ClaimStatus, LedgerKind
 
@@ -34,9 +35,9 @@ _REFUND = LedgerKind.REFUND
 _BUCKET_LIMITS = (30, 60, 90, 120)
 
 
-@dataclass(frozen=True)
-class Adjustment:
-    """One CAS adjustment of a claim (summed over its lines is fine)."""
+class Adjustment(NamedTuple):
+    """One CAS adjustment of a claim (summed over its lines is fine). A named tuple:
+    accounts have hundreds of these and tuples are made several times faster."""
 
     group: str  # CO, PR, OA, PI
     reason: str  # CARC, e.g. "1" deductible, "2" coinsurance, "3" copay, "45" contractual
@@ -55,8 +56,9 @@ class ClaimFacts:
     adjustments: tuple[Adjustment, ...] = ()
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
+    """One ledger entry as the explainer needs it (a named tuple, for speed)."""
+
     kind: LedgerKind
     cents: int
     on: date
