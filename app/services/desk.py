@@ -156,27 +156,36 @@ class Desk:
             visits, entries = explain_facts(session, account_id)
         return explain_account(visits, entries, self._today())
 
-    def compare_with_statement(self, account_id: uuid.UUID) -> StatementComparison | None:
-        """What changed between the newest statement and today (None: never billed)."""
+    def compare_with_statements(self, account_id: uuid.UUID) -> list[StatementComparison]:
+        """What changed between each statement (newest first, up to a year's) and today."""
         from app.domain.statements import compare_statement
-        from app.store.explain import changes_since, latest_statement
+        from app.store.explain import changes_since, statements_of
 
         now = self.explain(account_id)
         with Session(self.engine) as session:
-            statement = latest_statement(session, account_id)
-            if statement is None:
-                return None
-            changes = changes_since(session, account_id, statement.through_posted_at)
-        return compare_statement(statement.statement_date, statement.balance_cents, changes, now)
+            return [
+                compare_statement(
+                    s.statement_date,
+                    s.balance_cents,
+                    changes_since(session, account_id, s.through_posted_at),
+                    now,
+                )
+                for s in statements_of(session, account_id)
+            ]
+
+    def compare_with_statement(self, account_id: uuid.UUID) -> StatementComparison | None:
+        """What changed between the newest statement and today (None: never billed)."""
+        comparisons = self.compare_with_statements(account_id)
+        return comparisons[0] if comparisons else None
 
     def explainer(self, account_id: uuid.UUID) -> ExplainerView:
         """Everything the explainer panel shows for an account, in both languages."""
         from app.services.explainer import explainer_view
 
         explanation = self.explain(account_id)
-        comparison = self.compare_with_statement(account_id)
+        comparisons = self.compare_with_statements(account_id)
         with Session(self.engine) as session:
-            return explainer_view(session, account_id, explanation, comparison)
+            return explainer_view(session, account_id, explanation, comparisons)
 
     def close(self) -> None:
         if self.link is not None:

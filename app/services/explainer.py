@@ -33,9 +33,10 @@ class BenefitsLine:
 class ExplainerView:
     explanation: AccountExplanation
     summary: dict[str, str]  # language -> words
-    statement: dict[str, str] | None
+    statement: dict[str, str] | None  # the newest statement's comparison, or None
     scripts: dict[uuid.UUID, dict[str, str]]  # visit -> language -> words
     benefits: tuple[BenefitsLine, ...]
+    statements: tuple[tuple[date, dict[str, str]], ...] = ()  # every statement, newest first
 
     @property
     def visits(self) -> tuple[VisitExplanation, ...]:
@@ -46,14 +47,14 @@ def explainer_view(
     session: Session,
     account_id: uuid.UUID,
     explanation: AccountExplanation,
-    comparison: StatementComparison | None,
+    comparisons: list[StatementComparison],
 ) -> ExplainerView:
-    summary: dict[str, str] = {}
-    statement: dict[str, str] | None = {} if comparison is not None else None
-    for lang in LANGUAGES:
-        summary[lang] = account_summary(explanation, lang)
-        if comparison is not None and statement is not None:
-            statement[lang] = comparison_words(comparison, lang)
+    summary = {lang: account_summary(explanation, lang) for lang in LANGUAGES}
+    statements = tuple(
+        (c.statement_date, {lang: comparison_words(c, lang) for lang in LANGUAGES})
+        for c in comparisons
+    )
+    statement = statements[0][1] if statements else None
     benefits = _benefits(session, account_id)
     # Where a patient stands on the deductible, from their newest benefits snapshot.
     deductibles = {
@@ -70,7 +71,7 @@ def explainer_view(
         }
         for v in explanation.visits
     }
-    return ExplainerView(explanation, summary, statement, scripts, benefits)
+    return ExplainerView(explanation, summary, statement, scripts, benefits, statements)
 
 
 def _benefits(session: Session, account_id: uuid.UUID) -> tuple[BenefitsLine, ...]:

@@ -168,6 +168,18 @@ def explain_facts(session: Session, account_id: uuid.UUID) -> tuple[list[VisitFa
     return facts, entries
 
 
+def statements_of(session: Session, account_id: uuid.UUID, limit: int = 12) -> list[Any]:
+    """The account's statements, newest first (date, printed balance, through)."""
+    return list(
+        session.execute(
+            select(Statement.statement_date, Statement.balance_cents, Statement.through_posted_at)
+            .where(Statement.account_id == account_id)
+            .order_by(Statement.statement_date.desc(), Statement.through_posted_at.desc())
+            .limit(limit)
+        )
+    )
+
+
 def latest_statement(session: Session, account_id: uuid.UUID) -> Any:
     """The newest statement of the account (date, printed balance, through), or None."""
     return session.execute(

@@ -79,3 +79,34 @@ def test_bar_parts_add_up_to_the_charge() -> None:
     assert sum(parts.values()) == visit.billed
     assert parts == {"insurance": 10_800, "deductible": 4_000, "coinsurance": 3_200,
                      "adjusted": 7_000}  # fmt: skip
+
+
+def test_the_caller_picks_the_statement_in_their_hand(qtbot: QtBot, fake_desk: FakeDesk):
+    import dataclasses
+    from datetime import date
+
+    view = dataclasses.replace(
+        fake_desk.explainer(ACCOUNT_ID),
+        statements=(
+            (date(2025, 11, 1), {"en": "Newest statement words.", "es": "Palabras nuevas."}),
+            (date(2025, 10, 1), {"en": "Older statement words.", "es": "Palabras viejas."}),
+        ),
+    )
+    fake_desk.explainer = lambda _account: view  # type: ignore[method-assign]
+    panel = ExplainerPanel()
+    qtbot.addWidget(panel)
+    panel.set_desk(fake_desk)
+    panel.show()
+    with qtbot.waitSignal(panel.loaded, timeout=3000):
+        panel.load(ACCOUNT_ID)
+    assert panel.statement.isVisible()
+    assert [panel.statement.itemText(i) for i in range(panel.statement.count())] == [
+        "No statement", "Statement of 11/01/2025", "Statement of 10/01/2025",
+    ]  # fmt: skip
+    assert panel.summary.text() == "Newest statement words."
+    panel.statement.setCurrentIndex(2)
+    assert panel.summary.text() == "Older statement words."
+    panel.language.setCurrentIndex(1)
+    assert panel.summary.text() == "Palabras viejas."
+    panel.statement.setCurrentIndex(0)
+    assert panel.summary.text() == "El saldo de su cuenta es $72.00."

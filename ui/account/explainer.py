@@ -128,6 +128,10 @@ class ExplainerPanel(QWidget):
             self.language.addItem(name, code)
         self.language.setAccessibleName("Language of the script")
         self.language.currentIndexChanged.connect(self._show_words)
+        self.statement = QComboBox(self)
+        self.statement.setAccessibleName("Compare with the statement of")
+        self.statement.setToolTip("The statement the caller is holding: what changed since")
+        self.statement.currentIndexChanged.connect(self._show_words)
         self.copy_button = QPushButton("Copy script", self)
         self.copy_button.setToolTip("Copy the words below to the clipboard")
         self.copy_button.clicked.connect(self.copy_script)
@@ -170,6 +174,7 @@ class ExplainerPanel(QWidget):
 
         top = QHBoxLayout()
         top.addWidget(self.summary, 1)
+        top.addWidget(self.statement)
         top.addWidget(self.language)
         top.addWidget(self.copy_button)
         layout = QVBoxLayout(self)
@@ -198,6 +203,8 @@ class ExplainerPanel(QWidget):
         self.visits.clear()
         self.summary.setText("")
         self.script.clear()
+        self.statement.clear()
+        self.statement.hide()
         self._show_benefits(())
 
     @property
@@ -256,6 +263,14 @@ class ExplainerPanel(QWidget):
                 item.addChild(child)
             self.visits.addTopLevelItem(item)
         self._show_benefits(view.benefits)
+        self.statement.blockSignals(True)
+        self.statement.clear()
+        self.statement.addItem("No statement", -1)
+        for number, (when, _) in enumerate(view.statements):
+            self.statement.addItem(f"Statement of {when:%m/%d/%Y}", number)
+        self.statement.setCurrentIndex(1 if view.statements else 0)
+        self.statement.setVisible(bool(view.statements))
+        self.statement.blockSignals(False)
         self._show_words()
 
     @staticmethod
@@ -281,8 +296,12 @@ class ExplainerPanel(QWidget):
         if view is None:
             return
         lang = self._language()
-        # The statement comparison ends with today's figures: it replaces the summary.
-        summary = view.statement[lang] if view.statement is not None else view.summary[lang]
+        # A statement comparison ends with today's figures: it replaces the summary.
+        chosen = self.statement.currentData()
+        if isinstance(chosen, int) and 0 <= chosen < len(view.statements):
+            summary = view.statements[chosen][1][lang]
+        else:
+            summary = view.summary[lang]
         self.summary.setText(summary)
         current = self.visits.currentItem()
         while current is not None and current.parent() is not None:
