@@ -61,7 +61,9 @@ def main() -> int:
             panel.table.selectRow(args.row)
             panel.resultActivated.emit(panel.model.result_at(args.row))
             _wait_for(window.account.accountShown)
-        app.processEvents()
+        settle = QEventLoop()  # let late status updates lay themselves out
+        QTimer.singleShot(300, settle.quit)
+        settle.exec()
         args.out.parent.mkdir(parents=True, exist_ok=True)
         if not window.grab().save(str(args.out)):
             print(f"could not write {args.out}", file=sys.stderr)
