@@ -56,10 +56,11 @@ def import_835(
     result = ImportResult()
     posted_on = remittance.paid_on or today
     for answer in remittance.claims:
-        if answer.status == REVERSAL:
-            _apply_reversal(session, remittance, answer, user, posted_on, result)
-        else:
-            _apply_answer(session, remittance, answer, user, posted_on, result)
+        if _already(session, remittance, answer):
+            result.already += 1
+            continue
+        apply = _apply_reversal if answer.status == REVERSAL else _apply_answer
+        apply(session, remittance, answer, user, posted_on, result)
     return result
 
 
@@ -84,9 +85,6 @@ def _apply_answer(
     posted_on: date,
     result: ImportResult,
 ) -> None:
-    if _already(session, remittance, answer):
-        result.already += 1
-        return
     claim = session.scalars(
         select(Claim)
         .where(
@@ -128,12 +126,8 @@ def _apply_answer(
     claim.adjudicated_on = posted_on
     claim.remittance_trace = remittance.trace
     _write_lines(session, claim, answer)
-    plan_adjusted = _plan_adjustment(answer.all_adjustments)
-    kind = LedgerKind.WRITE_OFF if denied else LedgerKind.CONTRACTUAL_ADJUSTMENT
-    result.ledger_entries += _post(
-        session, claim, user, posted_on, remittance.trace,
-        ((LedgerKind.INSURANCE_PAYMENT, -to_cents(answer.paid)), (kind, -plan_adjusted)),
-    )  # fmt: skip
+    result.ledger_entries += _post(session, claim, answer, user, posted_on, remittance.trace,
+                                   denied=denied)  # fmt: skip
     result.applied += 1
 
 
@@ -145,9 +139,6 @@ def _apply_reversal(
     posted_on: date,
     result: ImportResult,
 ) -> None:
-    if _already(session, remittance, answer):
-        result.already += 1
-        return
     query = select(Claim).where(
         Claim.patient_control_number == answer.patient_control_number,
         Claim.status.in_([ClaimStatus.ADJUDICATED, ClaimStatus.DENIED]),
@@ -160,16 +151,10 @@ def _apply_reversal(
         return
     # A reversal's amounts carry their own (negative) signs: posted like an answer,
     # they take back exactly what the original answer posted.
-    plan_adjusted = _plan_adjustment(answer.all_adjustments)
-    kind = (
-        LedgerKind.WRITE_OFF
-        if claim.status == ClaimStatus.DENIED
-        else LedgerKind.CONTRACTUAL_ADJUSTMENT
-    )
+    denied = claim.status == ClaimStatus.DENIED
     result.ledger_entries += _post(
-        session, claim, user, posted_on, remittance.trace,
-        ((LedgerKind.INSURANCE_PAYMENT, -to_cents(answer.paid)), (kind, -plan_adjusted)),
-    )  # fmt: skip
+        session, claim, answer, user, posted_on, remittance.trace, denied=denied
+    )
     claim.status = ClaimStatus.REVERSED
     claim.payer_status_code = answer.status
     claim.remittance_trace = remittance.trace
@@ -235,15 +220,23 @@ def _write_adjustments(
 def _post(
     session: Session,
     claim: Claim,
+    answer: ClaimPayment,
     user: UserInfo,
     posted_on: date,
     trace: str,
-    postings: tuple[tuple[LedgerKind, int], ...],
+    *,
+    denied: bool,
 ) -> int:
+    """The insurance payment and the plan's adjustment (a write-off when denied)."""
     encounter = session.get(Encounter, claim.encounter_id)
     assert encounter is not None
+    kind = LedgerKind.WRITE_OFF if denied else LedgerKind.CONTRACTUAL_ADJUSTMENT
+    postings = (
+        (LedgerKind.INSURANCE_PAYMENT, -to_cents(answer.paid)),
+        (kind, -_plan_adjustment(answer.all_adjustments)),
+    )
     count = 0
-    for kind, cents in postings:
+    for posting_kind, cents in postings:
         if cents == 0:
             continue
         session.add(
@@ -253,7 +246,7 @@ def _post(
                 patient_id=encounter.patient_id,
                 encounter_id=encounter.id,
                 claim_id=claim.id,
-                kind=kind,
+                kind=posting_kind,
                 amount_cents=cents,
                 effective_date=posted_on,
                 posted_at=utcnow(),

@@ -11,6 +11,17 @@ from ui.account.explainer import BAR, ExplainerPanel, bar_parts
 from ui.account.view import AccountView
 
 
+def _loaded_panel(qtbot: QtBot, fake_desk: FakeDesk) -> ExplainerPanel:
+    """A shown panel with the fake desk's account loaded."""
+    panel = ExplainerPanel()
+    qtbot.addWidget(panel)
+    panel.set_desk(fake_desk)
+    panel.show()
+    with qtbot.waitSignal(panel.loaded, timeout=3000):
+        panel.load(ACCOUNT_ID)
+    return panel
+
+
 def test_opening_an_account_explains_it(qtbot: QtBot, fake_desk: FakeDesk) -> None:
     view = AccountView()
     qtbot.addWidget(view)
@@ -36,12 +47,7 @@ def test_opening_an_account_explains_it(qtbot: QtBot, fake_desk: FakeDesk) -> No
 
 
 def test_words_follow_the_selected_visit_and_language(qtbot: QtBot, fake_desk: FakeDesk):
-    panel = ExplainerPanel()
-    qtbot.addWidget(panel)
-    panel.set_desk(fake_desk)
-    panel.show()
-    with qtbot.waitSignal(panel.loaded, timeout=3000):
-        panel.load(ACCOUNT_ID)
+    panel = _loaded_panel(qtbot, fake_desk)
     panel.visits.setCurrentItem(panel.visits.topLevelItem(0).child(0))  # a kind row
     assert panel.script.toPlainText().startswith("On March 14, 2025, Mia saw Dr. Lee.")
     panel.language.setCurrentIndex(1)
@@ -54,12 +60,7 @@ def test_words_follow_the_selected_visit_and_language(qtbot: QtBot, fake_desk: F
 
 
 def test_benefits_progress(qtbot: QtBot, fake_desk: FakeDesk) -> None:
-    panel = ExplainerPanel()
-    qtbot.addWidget(panel)
-    panel.set_desk(fake_desk)
-    panel.show()
-    with qtbot.waitSignal(panel.loaded, timeout=3000):
-        panel.load(ACCOUNT_ID)
+    panel = _loaded_panel(qtbot, fake_desk)
     from PySide6.QtWidgets import QProgressBar
 
     bars = panel.benefits.findChildren(QProgressBar)
@@ -93,12 +94,7 @@ def test_the_caller_picks_the_statement_in_their_hand(qtbot: QtBot, fake_desk: F
         ),
     )
     fake_desk.explainer = lambda _account: view  # type: ignore[method-assign]
-    panel = ExplainerPanel()
-    qtbot.addWidget(panel)
-    panel.set_desk(fake_desk)
-    panel.show()
-    with qtbot.waitSignal(panel.loaded, timeout=3000):
-        panel.load(ACCOUNT_ID)
+    panel = _loaded_panel(qtbot, fake_desk)
     assert panel.statement.isVisible()
     assert [panel.statement.itemText(i) for i in range(panel.statement.count())] == [
         "No statement", "Statement of 11/01/2025", "Statement of 10/01/2025",
