@@ -104,11 +104,15 @@ class InteractionEventKind(StrEnum):
     VERIFY = "verify"
     VERIFY_FAILED = "verify_failed"
     HOLD = "hold"
+    WARN = "warn"  # 2:30 without an update: the desk asked the agent to check in
     CHECK_IN = "check_in"
     BREACH = "breach"
     RESUME = "resume"
     TRANSFER = "transfer"
-    END = "end"
+    END = "end"  # the caller is gone; after-call work starts
+    WRAP_UP = "wrap_up"  # disposition and notes saved
+    RECORDING_PAUSED = "recording_paused"  # secure mode (card fields open)
+    RECORDING_RESUMED = "recording_resumed"
 
 
 class TaskStatus(StrEnum):
