@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from app.domain.clock import Clock
-from app.domain.codes import InteractionEventKind
+from app.domain.codes import CallerRelationship, InteractionEventKind
 from app.domain.hold import Hold, HoldChange, HoldPolicy, mm_ss
 from app.domain.identity import Verification
 
@@ -86,6 +86,9 @@ _SUGGESTION_ORDER = (
 )
 
 
+_HOLD_KINDS = frozenset({Kind.HOLD, Kind.WARN, Kind.BREACH, Kind.CHECK_IN, Kind.RESUME})
+
+
 class CallError(RuntimeError):
     """A step the call's state does not allow (the message says why, for the agent)."""
 
@@ -97,9 +100,44 @@ class CallEvent:
     at: datetime  # UTC, derived from the monotonic reading
     hold_number: int | None = None  # 1 for the call's first hold segment, ...
     detail: str | None = None  # never PHI: a method, a target, a silence
+    hold_id: uuid.UUID | None = None
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
 
 
-@dataclass
+@dataclass(frozen=True)
+class HoldRecord:
+    """A hold segment as stored (a snapshot: the segment may still be open)."""
+
+    id: uuid.UUID
+    started_at: datetime
+    ended_at: datetime | None
+    check_ins: int
+    longest_silence_ms: int
+    breached: bool
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """Everything to store about a call at one moment: taken on the GUI thread and
+    saved by a worker, so the live :class:`Call` is never read from two threads."""
+
+    id: uuid.UUID
+    caller_number: str | None
+    caller_name: str | None
+    caller_relationship: CallerRelationship | None
+    account_id: uuid.UUID | None
+    patient_id: uuid.UUID | None
+    started_at: datetime
+    verified_at: datetime | None
+    verification_method: str | None
+    ended_at: datetime | None
+    wrap_up: WrapUp | None
+    after_call_seconds: int | None
+    holds: tuple[HoldRecord, ...]
+    events: tuple[CallEvent, ...]
+
+
+@dataclass(frozen=True)
 class WrapUp:
     disposition: Disposition
     notes: str
@@ -124,6 +162,12 @@ class Call:
         self.actions: list[CallAction] = []
         self.verification: Verification | None = None
         self.verified_account: uuid.UUID | None = None
+        self.verified_at: datetime | None = None
+        self.account_id: uuid.UUID | None = None  # the account the call is about
+        self.patient_id: uuid.UUID | None = None
+        self.caller_name: str | None = None
+        self.caller_relationship: CallerRelationship | None = None
+        self.after_call: float | None = None  # seconds of after-call work, at wrap-up
         self.attempts = 0
         self.ended: float | None = None  # monotonic: the caller is gone
         self.wrap_up: WrapUp | None = None
@@ -161,13 +205,28 @@ class Call:
         return max(0.0, self.clock.monotonic() - self.ended)
 
     # -- steps -----------------------------------------------------------------------------
+    def about(self, account_id: uuid.UUID | None, patient_id: uuid.UUID | None = None) -> None:
+        """The account (and patient) the call is about; a new account needs its own check."""
+        self.account_id = account_id
+        self.patient_id = patient_id
+
+    def identify_caller(self, name: str, relationship: CallerRelationship | None) -> None:
+        """Who is calling and what they are to the patient (a parent, usually)."""
+        self.caller_name = name.strip()[:160] or None
+        self.caller_relationship = relationship
+
     def record_verification(self, account_id: uuid.UUID, result: Verification) -> CallEvent:
         self._require_live("check identity")
         self.attempts += 1
         if result.passed:
             self.verification = result
             self.verified_account = account_id
-            return self._add(Kind.VERIFY, self.clock.monotonic(), detail=result.method)
+            self.account_id = account_id
+            if result.person_id is not None:
+                self.patient_id = result.person_id
+            event = self._add(Kind.VERIFY, self.clock.monotonic(), detail=result.method)
+            self.verified_at = event.at
+            return event
         failed = ",".join(f.value for f in result.failed)
         detail = f"failed: {failed}" if failed else "incomplete"
         return self._add(Kind.VERIFY_FAILED, self.clock.monotonic(), detail=detail)
@@ -177,7 +236,7 @@ class Call:
         if self.hold is not None:
             raise CallError("The caller is already on hold.")
         self.holds.append(Hold(self.policy, self.clock))
-        return self._add(Kind.HOLD, self.holds[-1].started, hold=len(self.holds))
+        return self._add(Kind.HOLD, self.holds[-1].started)
 
     def poll(self) -> list[CallEvent]:
         """Warnings and breaches the open hold crossed since the last poll."""
@@ -221,6 +280,7 @@ class Call:
             raise CallError("Choose who the call is escalated to.")
         if self.ended is None:
             self.end()
+        self.after_call = self.after_call_seconds()
         self.wrap_up = wrap_up
         return self._add(Kind.WRAP_UP, self.clock.monotonic(), detail=wrap_up.disposition.value)
 
@@ -250,7 +310,39 @@ class Call:
         lines.extend(ACTION_WORDS[a] + "." for a in self.actions)
         return lines
 
+    def record(self) -> CallRecord:
+        """A snapshot of the call for storage."""
+        return CallRecord(
+            id=self.id,
+            caller_number=self.caller_number,
+            caller_name=self.caller_name,
+            caller_relationship=self.caller_relationship,
+            account_id=self.account_id,
+            patient_id=self.patient_id,
+            started_at=self.started_at,
+            verified_at=self.verified_at,
+            verification_method=self.verification.method if self.verification else None,
+            ended_at=self._stamp(self.ended) if self.ended is not None else None,
+            wrap_up=self.wrap_up,
+            after_call_seconds=round(self.after_call) if self.after_call is not None else None,
+            holds=tuple(
+                HoldRecord(
+                    h.id,
+                    self._stamp(h.started),
+                    self._stamp(h.ended) if h.ended is not None else None,
+                    h.check_ins,
+                    round(h.longest() * 1000),
+                    h.breached,
+                )
+                for h in self.holds
+            ),
+            events=tuple(self.events),
+        )
+
     # -- internals -----------------------------------------------------------------------
+    def _stamp(self, monotonic: float) -> datetime:
+        return self.started_at + timedelta(seconds=max(0.0, monotonic - self.started))
+
     def _open_hold(self, what: str) -> Hold:
         hold = self.hold
         if hold is None:
@@ -262,23 +354,20 @@ class Call:
             raise CallError(f"Cannot {what}: the call has ended.")
 
     def _record(self, changes: list[HoldChange]) -> list[CallEvent]:
-        number = len(self.holds)
-        return [
-            self._add(c.kind, c.at, hold=number, detail=f"silence {mm_ss(c.silence)}")
-            for c in changes
-        ]
+        return [self._add(c.kind, c.at, detail=f"silence {mm_ss(c.silence)}") for c in changes]
 
     def _add(
-        self, kind: InteractionEventKind, at: float, *, hold: int | None = None,
-        detail: str | None = None,
-    ) -> CallEvent:  # fmt: skip
-        offset = max(0.0, at - self.started)
+        self, kind: InteractionEventKind, at: float, *, detail: str | None = None
+    ) -> CallEvent:
+        """An event; hold events belong to the open (or just resumed) segment."""
+        in_hold = kind in _HOLD_KINDS and self.holds
         event = CallEvent(
             kind,
-            round(offset * 1000),
-            self.started_at + timedelta(seconds=offset),
-            hold,
+            round(max(0.0, at - self.started) * 1000),
+            self._stamp(at),
+            len(self.holds) if in_hold else None,
             detail,
+            self.holds[-1].id if in_hold else None,
         )
         self.events.append(event)
         return event

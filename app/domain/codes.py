@@ -22,6 +22,16 @@ class Relationship(StrEnum):
     OTHER = "other"
 
 
+class CallerRelationship(StrEnum):
+    """Who the caller is to the patient they call about (pediatric: usually a parent)."""
+
+    SELF = "self"
+    PARENT = "parent"
+    GUARDIAN = "guardian"
+    SPOUSE = "spouse"
+    OTHER = "other"  # named on the account as allowed to discuss it
+
+
 class PayerKind(StrEnum):
     COMMERCIAL = "commercial"
     MEDICAID = "medicaid"

@@ -9,6 +9,7 @@ busy GUI thread or a suspended laptop is still measured right.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -67,6 +68,7 @@ class Hold:
     jumps past both reports the warning, then the breach)."""
 
     def __init__(self, policy: HoldPolicy, clock: Clock) -> None:
+        self.id = uuid.uuid4()
         self.policy = policy
         self._clock = clock
         self.started = clock.monotonic()
@@ -94,6 +96,10 @@ class Hold:
         if silence >= self.policy.warn_after:
             return HoldLevel.WARNING
         return HoldLevel.CALM
+
+    def longest(self) -> float:
+        """The longest time the caller went without an update, the current one included."""
+        return max(self.longest_silence, self.silence())
 
     def until_warning(self) -> float:
         return max(0.0, self.policy.warn_after - self.silence())

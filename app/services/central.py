@@ -44,6 +44,9 @@ DEFAULT_POLICY: dict[str, str] = {
     "plan_min_installment_cents": "2500",
     "plan_max_months": "24",
     "escalation_rate_target_pct": "5",
+    # Name and date of birth of one person on the account, and one more fact.
+    "verification_policy": "name+dob+1:address,zip,phone,account",
+    "practice_name": "Bright Path Pediatric Behavioral Health",
 }
 _ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 

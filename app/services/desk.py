@@ -20,10 +20,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.config import DEFAULT_DEMO_PATIENTS, workstation_name
 from app.domain.codes import LedgerKind, Role
 from app.services.accounts import open_account
+from app.services.calls import AccountCard, account_card, save_call, verify_caller
 from app.services.central import prepare_embedded_central
 from app.services.errors import DeskError
 from app.services.lookup import lookup as run_lookup
 from app.services.notes import NoteInfo, account_notes, add_note, post_entry
+from app.services.policy import DeskPolicy
 from app.services.sync import CentralLink, check_sign_in
 from app.services.views import AccountDetail, LookupAnswer, UserInfo
 from app.store.db import describe, make_engine, normalize_url, session_factory
@@ -32,13 +34,13 @@ from app.store.models import Patient, User
 from app.sync.outbox import track_writes
 
 if TYPE_CHECKING:
+    from app.domain.call import CallRecord
     from app.domain.explain import AccountExplanation
+    from app.domain.identity import Answers, Verification
     from app.domain.statements import StatementComparison
     from app.services.eligibility import EligibilityImport
     from app.services.explainer import ExplainerView
     from app.services.remittance import ImportResult
-
-DEFAULT_IDLE_LOCK_MINUTES = 15
 
 
 class Desk:
@@ -58,7 +60,11 @@ class Desk:
         self._sessions: sessionmaker[Session] = track_writes(session_factory(engine))
         self.link: CentralLink | None = None  # the central database, when the desk syncs
         self.central_url: URL | None = None  # with the session's password, if any
-        self.idle_lock_minutes = DEFAULT_IDLE_LOCK_MINUTES  # central policy, when known
+        self.policy = DeskPolicy()  # central policy, once read
+
+    @property
+    def idle_lock_minutes(self) -> int:
+        return self.policy.idle_lock_minutes
 
     @property
     def needs_password(self) -> bool:
@@ -93,6 +99,24 @@ class Desk:
                 self.workstation,
                 patient_id=patient_id,
             )
+
+    def account_card(self, account_id: uuid.UUID) -> AccountCard:
+        """What is shown of an account before the caller is verified (no PHI beyond a name)."""
+        with self._sessions() as session:
+            return account_card(session, account_id)
+
+    def verify_caller(self, account_id: uuid.UUID, answers: Answers) -> Verification:
+        """Check the caller's answers against the account under central policy (audited)."""
+        with self._sessions.begin() as session:
+            return verify_caller(
+                session, account_id, answers, self.policy.verification, self.user,
+                self.workstation,
+            )  # fmt: skip
+
+    def save_call(self, record: CallRecord) -> None:
+        """Store the call's trail so far (idempotent; it syncs, so leads see it live)."""
+        with self._sessions.begin() as session:
+            save_call(session, record, self.user)
 
     def add_note(
         self, account_id: uuid.UUID, body: str, patient_id: uuid.UUID | None = None
@@ -239,7 +263,7 @@ def open_desk(
             _check_central(central, demo_patients, seed=seed, today=today())
             desk.link = CentralLink(engine, central, origin=desk.workstation)
             desk.central_url = central
-            desk.idle_lock_minutes = _idle_minutes(desk.link)
+            desk.policy = _read_policy(desk.link)
         except Exception:
             desk.close()
             raise
@@ -259,17 +283,16 @@ def _check_central(central: URL, demo_patients: int, *, seed: int, today: date) 
             raise
 
 
-def _idle_minutes(link: CentralLink) -> int:
-    """The central policy's idle lock, or the default when the centre is out of reach."""
+def _read_policy(link: CentralLink) -> DeskPolicy:
+    """The central policy, or the defaults when the centre is out of reach."""
     from sqlalchemy.exc import DBAPIError
 
     from app.services.central import central_policy
 
     try:
-        value = central_policy(link.central).get("idle_lock_minutes")
-        return max(1, int(value)) if value else DEFAULT_IDLE_LOCK_MINUTES
-    except (DBAPIError, ValueError):
-        return DEFAULT_IDLE_LOCK_MINUTES
+        return DeskPolicy.from_settings(central_policy(link.central))
+    except DBAPIError:
+        return DeskPolicy()
 
 
 def _with_password(url: str, password: str | None) -> URL:

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.domain.codes import InteractionEventKind, Relationship
+from app.domain.codes import CallerRelationship, InteractionEventKind
 from app.store.models.base import Base, Keyed, Versioned
 
 
@@ -25,7 +25,7 @@ class Interaction(Keyed, Versioned, Base):
     direction: Mapped[str] = mapped_column(String(8), default="inbound")
     caller_number_e164: Mapped[str | None] = mapped_column(String(20))
     caller_name: Mapped[str | None] = mapped_column(String(160))
-    caller_relationship: Mapped[Relationship | None]
+    caller_relationship: Mapped[CallerRelationship | None]
     started_at: Mapped[datetime]
     verified_at: Mapped[datetime | None]
     verification_method: Mapped[str | None] = mapped_column(String(80))
