@@ -81,6 +81,10 @@ def _parser() -> argparse.ArgumentParser:
     code_show.add_argument("kind", choices=("CARC", "RARC", "carc", "rarc"))
     code_show.add_argument("code")
 
+    ring = sub.add_parser("ring", help="send an incoming call to the running desk (CTI stand-in)")
+    ring.add_argument("number", help="the caller's number, in any common format")
+    ring.add_argument("--region", default="US", help="region for numbers without + (default US)")
+
     x835 = sub.add_parser("explain-835", help="explain an 835 file's claims (no database)")
     x835.add_argument("file")
     x835.add_argument("--json", action="store_true")
@@ -153,6 +157,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _import_271(args)
     if command == "codes":
         return _codes(args)
+    if command == "ring":
+        return _ring(args)
     raise AssertionError(command)
 
 
@@ -323,6 +329,30 @@ def _codes(args: argparse.Namespace) -> int:
         _err(f"pa-desk codes import: {exc}")
         return 2
     print(f"{count} reason code texts loaded; they take precedence over the built-in ones")
+    return 0
+
+
+def _ring(args: argparse.Namespace) -> int:
+    from app.config import data_dir
+    from app.domain.phones import display
+    from app.integrations.cti import CtiError, CtiEvent, CtiEventKind, caller_number
+
+    try:
+        number = caller_number(args.number, args.region)
+    except ValueError:
+        _err(f"pa-desk ring: {args.number!r} is not a phone number (region {args.region})")
+        return 2
+    from ui.cti_socket import send_event, server_name
+
+    try:
+        reply = send_event(server_name(data_dir()), CtiEvent(CtiEventKind.RING, number))
+    except CtiError as exc:
+        _err(f"pa-desk ring: {exc}")
+        return 1
+    if not reply["ok"]:
+        _err(f"pa-desk ring: the desk refused the call: {reply['error']}")
+        return 1
+    print(f"Rang the desk: {display(number)}")
     return 0
 
 

@@ -24,6 +24,8 @@ from app import __version__
 from app.services.views import LookupResult
 from ui import theme
 from ui.account.view import AccountView
+from ui.call.controller import CallController
+from ui.call.wiring import CallWiring
 from ui.lock import IdleWatcher, LockPage
 from ui.lookup.panel import LookupPanel
 from ui.sync_status import OfflineBanner, SyncController, describe
@@ -49,6 +51,12 @@ SHORTCUTS = (
     ("Escape", "Clear the search box"),
     ("Ctrl+Shift+L", "Show or hide the lookup panel"),
     ("F5", "Sync now with the central database"),
+    ("Ctrl+Shift+N", "Start a call by hand (a ringing call starts by itself)"),
+    ("Ctrl+H", "Put the caller on hold"),
+    ("Ctrl+K", "Check in with the caller on hold (restarts the hold clock)"),
+    ("Ctrl+R", "Resume: take the caller off hold"),
+    ("Ctrl+E", "End the call and wrap up"),
+    ("F2", "Show or hide the scripts and help"),
     ("Ctrl+Q", "Quit"),
 )
 
@@ -89,6 +97,10 @@ class MainWindow(QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(theme.SPACE_XS)
         column.addWidget(self.offline_banner)
+        self.calls = CallController(self)
+        self.call_wiring = CallWiring(self, self.calls)
+        self.call_bar = self.call_wiring.bar
+        column.addWidget(self.call_bar)  # above every panel, so the hold timer is too
         column.addWidget(self.splitter, 1)
         self.pages = QStackedWidget(self)
         self.pages.addWidget(body)
@@ -124,6 +136,11 @@ class MainWindow(QMainWindow):
         self.toggle_lookup_action.setCheckable(True)
         self.toggle_lookup_action.setChecked(True)
         view_menu.addAction(self.toggle_lookup_action)
+        self.scripts_action = self.call_wiring.dock.toggleViewAction()
+        self.scripts_action.setText("&Scripts and help")
+        self.scripts_action.setShortcut(QKeySequence("F2"))
+        self.addAction(self.scripts_action)
+        view_menu.addAction(self.scripts_action)
 
         sync_menu = bar.addMenu("&Sync")
         self.sync_action = self._action("&Sync now", "F5", self.sync_now)
@@ -194,6 +211,7 @@ class MainWindow(QMainWindow):
             self.database_label.setToolTip("The database this desk works on")
         self.account.set_desk(desk)
         self.lookup.set_desk(desk)
+        self.call_wiring.set_desk(desk)
         self._start_sync(desk)
         self._start_idle_lock(desk)
 
@@ -408,6 +426,8 @@ class MainWindow(QMainWindow):
             self.splitter.setSizes([total // 2, total - total // 2])
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.calls.save()  # the call as it stands: its trail is never lost on quit
+        self.call_wiring.stop_cti()
         if self.sync is not None:
             self.sync.stop()
         if self.idle is not None:

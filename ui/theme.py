@@ -29,6 +29,18 @@ ERROR = "#a3262a"
 HIGHLIGHT_ROW = "#fff4cc"
 WARNING_BG = "#fdebc8"  # banners: offline, locked
 WARNING_FG = "#5c2f00"
+# The hold timer: calm, then amber at the warning, red at the breach (always with words).
+HOLD_CALM_BG = "#e6f0f6"
+HOLD_CALM_FG = "#0b3d5c"
+HOLD_WARN_BG = "#ffd98a"
+HOLD_WARN_FG = "#4a2600"
+HOLD_BREACH_BG = "#b3261e"
+HOLD_BREACH_FG = "#ffffff"
+HOLD_COLOURS = {
+    "calm": (HOLD_CALM_BG, HOLD_CALM_FG),
+    "warning": (HOLD_WARN_BG, HOLD_WARN_FG),
+    "breach": (HOLD_BREACH_BG, HOLD_BREACH_FG),
+}
 
 # Spacing in multiples of the font's line height is what scales; these are the steps.
 SPACE_XS = 4
@@ -126,7 +138,39 @@ QStatusBar {{ background: {HEADER}; color: {TEXT}; }}
 QStatusBar QLabel {{ color: {TEXT}; padding: 0 0.6em; }}
 QStatusBar::item {{ border: none; border-left: 1px solid {BORDER}; }}
 QSplitter::handle {{ background: {WINDOW}; }}
+QFrame#callBar {{
+    background: {SURFACE};
+    border: 1px solid {BORDER};
+    border-radius: 6px;
+}}
+QFrame#callBar[active="true"] {{ border: 2px solid {ACCENT}; }}
+QLabel#callPhase {{ font-weight: 600; }}
+QLabel#verifiedBadge[verified="true"] {{ color: {CREDIT}; font-weight: 600; }}
+QLabel#verifiedBadge[verified="false"] {{ color: {WARNING}; font-weight: 600; }}
+QLabel#fieldError {{ color: {ERROR}; }}
+QFrame#holdTimer {{ border-radius: 6px; }}
+QFrame#holdTimer[level="calm"] {{ background: {HOLD_CALM_BG}; }}
+QFrame#holdTimer[level="calm"] QLabel {{ color: {HOLD_CALM_FG}; }}
+QFrame#holdTimer[level="warning"] {{ background: {HOLD_WARN_BG}; }}
+QFrame#holdTimer[level="warning"] QLabel {{ color: {HOLD_WARN_FG}; }}
+QFrame#holdTimer[level="breach"] {{ background: {HOLD_BREACH_BG}; }}
+QFrame#holdTimer[level="breach"] QLabel {{ color: {HOLD_BREACH_FG}; }}
+QFrame#verifyForm {{
+    background: {SURFACE};
+    border: 1px solid {BORDER};
+    border-radius: 6px;
+}}
 """
+
+
+def repolish(widget: QWidget) -> None:
+    """Re-apply the stylesheet after a dynamic property the stylesheet reads changed."""
+    style = widget.style()
+    style.unpolish(widget)
+    style.polish(widget)
+    for child in widget.findChildren(QWidget):
+        style.unpolish(child)
+        style.polish(child)
 
 
 def scaled_font(base: QFont, factor: float, *, bold: bool = False) -> QFont:

@@ -10,7 +10,6 @@ later snapshot heals an earlier one that did not arrive.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -26,7 +25,7 @@ from app.domain.identity import (
     check_identity,
 )
 from app.services.errors import AccountNotFound
-from app.services.views import UserInfo
+from app.services.views import AccountCard, UserInfo
 from app.store.models import (
     AuditEvent,
     GuarantorAccount,
@@ -36,17 +35,6 @@ from app.store.models import (
     Patient,
 )
 from app.store.types import utcnow
-
-
-@dataclass(frozen=True)
-class AccountCard:
-    """What the agent sees of an account before the caller is verified: enough to say
-    "am I speaking with ...?", nothing about money, visits or care."""
-
-    id: uuid.UUID
-    account_number: str
-    guarantor_name: str  # "Ana López García"
-    patient_count: int
 
 
 def account_card(session: Session, account_id: uuid.UUID) -> AccountCard:

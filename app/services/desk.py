@@ -20,14 +20,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.config import DEFAULT_DEMO_PATIENTS, workstation_name
 from app.domain.codes import LedgerKind, Role
 from app.services.accounts import open_account
-from app.services.calls import AccountCard, account_card, save_call, verify_caller
+from app.services.calls import account_card, save_call, verify_caller
 from app.services.central import prepare_embedded_central
 from app.services.errors import DeskError
 from app.services.lookup import lookup as run_lookup
 from app.services.notes import NoteInfo, account_notes, add_note, post_entry
 from app.services.policy import DeskPolicy
 from app.services.sync import CentralLink, check_sign_in
-from app.services.views import AccountDetail, LookupAnswer, UserInfo
+from app.services.views import AccountCard, AccountDetail, LookupAnswer, UserInfo
 from app.store.db import describe, make_engine, normalize_url, session_factory
 from app.store.migrate import upgrade_to_head
 from app.store.models import Patient, User

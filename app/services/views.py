@@ -90,3 +90,14 @@ class AccountDetail:
     last_payment_cents: int | None
     last_payment_on: date | None
     oldest_open_charge_on: date | None
+
+
+@dataclass(frozen=True)
+class AccountCard:
+    """What the agent sees of an account before the caller is verified: enough to say
+    "am I speaking with ...?", nothing about money, visits or care."""
+
+    id: uuid.UUID
+    account_number: str
+    guarantor_name: str  # "Ana López García"
+    patient_count: int

@@ -12,8 +12,11 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
+from app.domain.identity import Answers, IdentityRecord, Person, Verification, check_identity
 from app.services.explainer import ExplainerView
+from app.services.policy import DeskPolicy
 from app.services.views import (
+    AccountCard,
     AccountDetail,
     CoverageInfo,
     LookupAnswer,
@@ -143,8 +146,23 @@ DETAIL = AccountDetail(
 )
 
 
+IDENTITY = IdentityRecord(
+    account_number="A100234",
+    people=(
+        Person(GUARANTOR_ID, "Ana", "Rivera", date(1986, 3, 14), is_guarantor=True),
+        Person(MIA_ID, "Mia", "Rivera", date(2016, 7, 2)),
+        Person(LEO_ID, "Leo", "Rivera", date(2024, 1, 20)),
+    ),
+    addresses=("1200 NW Lovejoy St",),
+    postal_codes=("97209",),
+    phones_e164=("+15035550142",),
+)
+
+
 class FakeDesk:
     """Implements the Desk methods the GUI calls. Thread-safe, like the real one."""
+
+    policy = DeskPolicy()
 
     database_label = "Fake · in memory"
     link = None  # no central database: sync shows "local only"
@@ -165,7 +183,26 @@ class FakeDesk:
         self.lookups: list[str] = []  # texts asked, in the order they were asked
         self.finished: list[str] = []  # texts answered, in the order they finished
         self.opened: list[uuid.UUID] = []
+        self.cards: list[uuid.UUID] = []  # accounts shown masked (identity check first)
+        self.checks: list[Answers] = []
+        self.saved_calls: list[object] = []  # CallRecord snapshots, in the order saved
         self.closed = False
+
+    def account_card(self, account_id: uuid.UUID) -> AccountCard:
+        with self._lock:
+            self.cards.append(account_id)
+        if account_id != ACCOUNT_ID:
+            raise LookupError(str(account_id))
+        return AccountCard(ACCOUNT_ID, "A100234", "Ana Rivera", 2)
+
+    def verify_caller(self, account_id: uuid.UUID, answers: Answers) -> Verification:
+        with self._lock:
+            self.checks.append(answers)
+        return check_identity(answers, IDENTITY, self.policy.verification)
+
+    def save_call(self, record: object) -> None:
+        with self._lock:
+            self.saved_calls.append(record)
 
     def lookup(self, text: str, limit: int = 20) -> LookupAnswer:
         with self._lock:

@@ -100,7 +100,7 @@ class _BarDelegate(QStyledItemDelegate):
             return
         colours = {name: colour for name, colour, _ in SEGMENTS}
         total = sum(c for _, c in parts) or 1
-        rect: QRect = option.rect.adjusted(4, 5, -4, -5)  # type: ignore[attr-defined]
+        rect: QRect = option.rect.adjusted(4, 5, -4, -5)
         x = rect.left()
         painter.save()
         for name, cents in parts:

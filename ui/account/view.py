@@ -30,15 +30,18 @@ from PySide6.QtWidgets import (
 
 from app.domain.money import format_usd
 from app.services.errors import AccountNotFound
-from app.services.views import AccountDetail
+from app.services.views import AccountCard, AccountDetail
 from ui import theme
 from ui.account.explainer import ExplainerPanel
 from ui.account.models import CoverageModel, PatientsModel, RecordTableModel
+from ui.call.verify import VerifyForm
 from ui.lookup.model import us_date
 from ui.workers import TaskRunner
 
 if TYPE_CHECKING:
+    from app.domain.identity import Verification
     from app.services.desk import Desk
+    from ui.call.controller import CallController
 
 log = logging.getLogger(__name__)
 
@@ -133,9 +136,15 @@ class AccountView(QWidget):
         self.empty.setWordWrap(True)
         self.empty.setAccessibleName("Account")
         self.content = QWidget(self)
+        # During a call, until the caller is verified, the identity check stands in for
+        # the account: nothing about money, visits or care is loaded, let alone shown.
+        self.verify = VerifyForm(self, today=today())
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.empty)
         self.stack.addWidget(self.content)
+        self.stack.addWidget(self.verify)
+        self._calls: CallController | None = None
+        self._current: tuple[uuid.UUID, uuid.UUID | None] | None = None
         outer = QVBoxLayout(self)
         outer.setContentsMargins(theme.SPACE_XS, theme.SPACE_S, theme.SPACE_S, theme.SPACE_S)
         outer.addWidget(self.stack)
@@ -284,6 +293,27 @@ class AccountView(QWidget):
     def set_desk(self, desk: Desk | None) -> None:
         self._desk = desk
         self.explainer.set_desk(desk)
+        if desk is not None:
+            self.verify.set_policy(desk.policy.verification)
+
+    def set_calls(self, calls: CallController) -> None:
+        """Mask accounts during calls until the caller is verified for them."""
+        self._calls = calls
+        calls.verified.connect(self._on_verified)
+        calls.verificationFailed.connect(self._on_verification_failed)
+        calls.verificationError.connect(self.verify.show_error)
+        calls.callStarted.connect(self.reopen)
+        self.verify.checkRequested.connect(self._check)
+
+    @property
+    def masked(self) -> bool:
+        """Whether the identity check stands in for the account."""
+        return self.stack.currentWidget() is self.verify
+
+    def reopen(self) -> None:
+        """Open the current account again (a call started: it may now be masked)."""
+        if self._current is not None:
+            self.open_account(*self._current)
 
     @property
     def detail(self) -> AccountDetail | None:
@@ -295,6 +325,14 @@ class AccountView(QWidget):
         if self._desk is None:
             return
         self._highlight = patient_id
+        self._current = (account_id, patient_id)
+        if self._calls is not None and self._calls.masks(account_id):
+            self._calls.about(account_id, patient_id)
+            self._forget_detail()
+            self._runner.submit(self._desk.account_card, account_id)
+            return
+        if self._calls is not None:
+            self._calls.about(account_id, patient_id)
         if self._detail is None:
             self.empty.setText(LOADING_TEXT)
             self.stack.setCurrentWidget(self.empty)
@@ -302,16 +340,49 @@ class AccountView(QWidget):
 
     def clear(self) -> None:
         self._runner.outdate()
+        self._current = None
+        self._forget_detail()
+        self.empty.setText(EMPTY_TEXT)
+        self.stack.setCurrentWidget(self.empty)
+
+    def _forget_detail(self) -> None:
+        """Drop everything shown of an account (before masking it, or clearing)."""
         self._detail = None
         self.patients_model.set_rows(())
         self.coverage_model.set_rows(())
         self.explainer.clear()
-        self.empty.setText(EMPTY_TEXT)
-        self.stack.setCurrentWidget(self.empty)
+
+    def _check(self, answers: object, caller_name: str, relationship: object) -> None:
+        card = self.verify.card
+        if self._calls is None or card is None:
+            return
+        from app.domain.call import CallError
+
+        try:
+            self._calls.verify(card.id, answers, caller_name, relationship)  # type: ignore[arg-type]
+        except CallError as exc:
+            self.verify.show_error(str(exc))
+
+    def _on_verified(self, account_id: object) -> None:
+        if self._current is not None and self._current[0] == account_id:
+            self.open_account(*self._current)
+
+    def _on_verification_failed(self, result: Verification) -> None:
+        if self.masked:
+            self.verify.show_result(result)
 
     # -- answers ----------------------------------------------------------------------
     def _on_loaded(self, seq: int, detail: object) -> None:
-        if seq != self._runner.latest_seq or not isinstance(detail, AccountDetail):
+        if seq != self._runner.latest_seq:
+            return
+        if isinstance(detail, AccountCard):
+            self.verify.show_card(detail)
+            self.stack.setCurrentWidget(self.verify)
+            return
+        if not isinstance(detail, AccountDetail):
+            return
+        if self._calls is not None and self._calls.masks(detail.id):
+            self.reopen()  # a call started while it loaded: check the caller first
             return
         same_account = self._detail is not None and self._detail.id == detail.id
         self._detail = detail

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Sequence
 from datetime import date
 from enum import IntEnum
 from typing import Any
@@ -56,6 +57,9 @@ def us_date(value: date | None) -> str:
     return value.strftime("%m/%d/%Y") if value else ""
 
 
+MASKED = "•••"
+
+
 class LookupResultsModel(QAbstractTableModel):
     """Read-only rows of :class:`LookupResult`, replaced as a whole with each answer."""
 
@@ -63,6 +67,19 @@ class LookupResultsModel(QAbstractTableModel):
         super().__init__(parent)
         self._results: tuple[LookupResult, ...] = ()
         self._money_font = theme.tabular(QFont())
+        self._masks: Callable[[uuid.UUID], bool] | None = None
+
+    def set_masking(self, masks: Callable[[uuid.UUID], bool] | None) -> None:
+        """Hide balances of accounts for which ``masks(account_id)`` (a caller on the
+        line who is not verified for that account); call again when that changes."""
+        self._masks = masks
+        if self._results:
+            column = int(Column.BALANCE)
+            last = self.index(len(self._results) - 1, column)
+            self.dataChanged.emit(self.index(0, column), last)
+
+    def _masked(self, result: LookupResult) -> bool:
+        return self._masks is not None and self._masks(result.account_id)
 
     # -- what the panel uses -------------------------------------------------------
     def set_results(self, results: Sequence[LookupResult]) -> None:
@@ -111,6 +128,14 @@ class LookupResultsModel(QAbstractTableModel):
         if result is None:
             return None
         column = Column(index.column())
+        if column == Column.BALANCE and self._masked(result):
+            if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+                return MASKED
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return "Verify the caller to see the balance"
+            if role == Qt.ItemDataRole.TextAlignmentRole:
+                return _alignment(column)
+            return None
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return _display(result, column)
         if role == ResultRole:
