@@ -17,6 +17,15 @@ from app.store.migrate import upgrade_to_head
 
 
 @pytest.fixture(autouse=True)
+def desk_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Every test gets its own data folder: nothing reads or writes the real one, and a
+    window's screen-pop socket (named after the folder) is its own."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("PA_DESK_HOME", str(home))
+    return home
+
+
+@pytest.fixture(autouse=True)
 def memory_keyring() -> Iterator[object]:
     """Every test gets a fresh in-memory keyring: none ever touches a real one."""
     import keyring

@@ -206,9 +206,11 @@ class Call:
 
     # -- steps -----------------------------------------------------------------------------
     def about(self, account_id: uuid.UUID | None, patient_id: uuid.UUID | None = None) -> None:
-        """The account (and patient) the call is about; a new account needs its own check."""
+        """The account (and patient) the call is about; a new account needs its own check.
+        Opening the same account again without naming a patient keeps the one named."""
+        if account_id != self.account_id or patient_id is not None:
+            self.patient_id = patient_id
         self.account_id = account_id
-        self.patient_id = patient_id
 
     def identify_caller(self, name: str, relationship: CallerRelationship | None) -> None:
         """Who is calling and what they are to the patient (a parent, usually)."""

@@ -43,6 +43,7 @@ def _result(
     account: uuid.UUID = ACCOUNT_ID,
     number: str = "A100234",
     balance: int = 48_250,
+    phone: str = "(503) 555-0142",
 ) -> LookupResult:
     return LookupResult(
         person_id=person,
@@ -54,7 +55,7 @@ def _result(
         age=age,
         account_number=number,
         mrn=mrn,
-        phone="(503) 555-0142",
+        phone=phone,
         balance_cents=balance,
     )
 
@@ -74,6 +75,7 @@ PEOPLE: tuple[LookupResult, ...] = (
         account=OTHER_ACCOUNT_ID,
         number="A100877",
         balance=-2_000,
+        phone="(503) 555-0199",
     ),
 )
 
@@ -212,9 +214,13 @@ class FakeDesk:
         if delay:
             time.sleep(delay)  # the fake's own latency, in a worker thread
         words = [w for w in text.lower().replace(",", " ").split() if w]
-        results = tuple(r for r in PEOPLE if words and all(w in r.name.lower() for w in words))[
-            :limit
-        ]
+        digits = "".join(ch for ch in text if ch.isdigit())
+        if len(digits) >= 10:  # a whole phone number: everyone with it on file
+            results = tuple(r for r in PEOPLE if "".join(filter(str.isdigit, r.phone)) == digits)
+        else:
+            results = tuple(r for r in PEOPLE if words and all(w in r.name.lower() for w in words))[
+                :limit
+            ]
         hint = f"name: {text.strip()[:40]}" if words else ""
         with self._lock:
             self.finished.append(text)

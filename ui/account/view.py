@@ -437,7 +437,8 @@ class AccountView(QWidget):
         if d.oldest_open_charge_on is not None:
             days = (self._today() - d.oldest_open_charge_on).days
             self.oldest_charge.show_value(
-                us_date(d.oldest_open_charge_on), f"{days:,} days ago" if days > 0 else "Today"
+                us_date(d.oldest_open_charge_on),
+                ("Yesterday" if days == 1 else f"{days:,} days ago") if days > 0 else "Today",
             )
         else:
             self.oldest_charge.show_value("None", "No open charges")

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.call import CallError, CallPhase
 from app.domain.hold import mm_ss
+from app.domain.identity import FACTOR_WORDS, Factor
 from app.domain.phones import display
 from ui import theme
 from ui.call.controller import CallController
@@ -65,12 +66,15 @@ class CallBar(QFrame):
         self.transfer_button = self._button("&Transfer…", None, "Transfer the caller")
         self.end_button = self._button("&End call", "Ctrl+E", "The caller is gone: wrap up")
         self.wrap_button = self._button("&Wrap up…", None, "Disposition and notes")
+        self.scripts_button = self._button("Scri&pts", "F2", "Show or hide the scripts and help")
+        self.scripts_button.setShortcut(QKeySequence())  # F2 belongs to the View menu
         self.timer = HoldTimer(controller, self)
 
         words = QVBoxLayout()
         words.setSpacing(0)
         words.addWidget(self.phase)
         line = QHBoxLayout()
+        line.setSpacing(theme.SPACE_M)
         line.addWidget(self.caller)
         line.addWidget(self.badge)
         line.addStretch(1)
@@ -79,7 +83,7 @@ class CallBar(QFrame):
         top.addLayout(words, 1)
         top.addWidget(self.length)
         for button in (self.start_button, self.hold_button, self.transfer_button,
-                       self.end_button, self.wrap_button):  # fmt: skip
+                       self.end_button, self.wrap_button, self.scripts_button):  # fmt: skip
             top.addWidget(button)
         column = QVBoxLayout(self)
         column.setContentsMargins(theme.SPACE_S, theme.SPACE_XS, theme.SPACE_S, theme.SPACE_XS)
@@ -145,7 +149,7 @@ class CallBar(QFrame):
             self.caller.setText(" · ".join(who))
             verified = call.verification is not None
             self.badge.setText(
-                f"Verified ({call.verification.method.replace('+', ', ')})"
+                f"Verified: {_method_words(call.verification.method)}"
                 if call.verification is not None
                 else "Not verified"
             )
@@ -179,3 +183,14 @@ class CallBar(QFrame):
                 self.length.setText(mm_ss(call.elapsed()))
             else:
                 self.length.setText(f"After-call {mm_ss(call.after_call_seconds())}")
+
+
+def _method_words(method: str) -> str:
+    """``name+dob+zip`` -> ``name, date of birth, ZIP code``."""
+    words = []
+    for part in method.split("+"):
+        try:
+            words.append(FACTOR_WORDS[Factor(part)])
+        except ValueError:
+            words.append(part)
+    return ", ".join(words)

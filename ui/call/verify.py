@@ -70,6 +70,7 @@ class VerifyForm(QFrame):
         self.relationship.setAccessibleName("Caller's relationship to the patient")
         for value, label in RELATIONSHIPS:
             self.relationship.addItem(label, value)
+        self.relationship.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.inputs: dict[Factor, QLineEdit] = {}
         self.errors: dict[Factor, QLabel] = {}
         self.result = QLabel(self)
@@ -82,8 +83,8 @@ class VerifyForm(QFrame):
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         caller_row = QHBoxLayout()
-        caller_row.addWidget(self.caller_name, 2)
-        caller_row.addWidget(self.relationship, 1)
+        caller_row.addWidget(self.caller_name, 1)
+        caller_row.addWidget(self.relationship, 0)
         form.addRow("Caller", caller_row)
         for factor, label, hint in FIELDS:
             field = QLineEdit(self)
@@ -163,9 +164,9 @@ class VerifyForm(QFrame):
             self.caller_name.setText(answers.name)
         self.result.setText("Checking…")
         self.check_button.setEnabled(False)
-        self.checkRequested.emit(
-            answers, self.caller_name.text().strip(), self.relationship.currentData()
-        )
+        # Qt hands back the enum's text; the call wants the enum itself.
+        relationship = CallerRelationship(self.relationship.currentData())
+        self.checkRequested.emit(answers, self.caller_name.text().strip(), relationship)
 
     def show_result(self, result: Verification) -> None:
         """Say what did not match, next to each field; keep everything typed."""

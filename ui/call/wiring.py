@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+WIDE_ENOUGH_FOR_SCRIPTS = 1500  # pixels: lookup, account and scripts side by side
 WARN_NOTICE = "Caller on hold 2:30 without an update: check in now"
 BREACH_NOTICE = "Caller on hold over 3:00 without an update: check in now"
 
@@ -57,6 +58,7 @@ class CallWiring(QObject):
         window.account.set_calls(controller)
         window.lookup.model.set_masking(controller.masks)
         self.bar.wrapUpRequested.connect(self.open_wrap_up)
+        self.bar.scripts_button.clicked.connect(self.dock.toggleViewAction().trigger)
         controller.callChanged.connect(self._on_call_changed)
         controller.callStarted.connect(self._on_started)
         controller.holdStarted.connect(lambda: self.knowledge.show_article("hold"))
@@ -157,11 +159,19 @@ class CallWiring(QObject):
         self.wrap_up.open()
 
     def _on_started(self) -> None:
-        self.dock.show()
+        # Beside the call when there is room for it next to the lookup and the account;
+        # on a narrower screen the agent opens it (F2, or Scripts in the call bar).
+        if self.window.width() >= WIDE_ENOUGH_FOR_SCRIPTS:
+            self.dock.show()
         self.knowledge.show_article("greeting")
 
     def _on_call_changed(self) -> None:
         self.window.lookup.model.set_masking(self.calls.masks)
+        call = self.calls.call
+        desk = self.window.desk
+        if desk is not None:
+            caller = (call.caller_name or "").split(" ")[0] if call is not None else ""
+            self.knowledge.set_names(desk.user.display_name, desk.policy.practice_name, caller)
 
     def _on_tab(self, index: int) -> None:
         account = self.window.account
