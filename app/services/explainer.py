@@ -7,13 +7,23 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.domain.codes import ClaimStatus
 from app.domain.explain import AccountExplanation, VisitExplanation
 from app.domain.statements import StatementComparison, comparison_words
 from app.domain.words import LANGUAGES, Deductible, account_summary, visit_script
-from app.store.models import BenefitsSnapshot, Coverage, Patient
+from app.integrations.x12.reasons import describe
+from app.store.models import (
+    AdjudicationLine,
+    BenefitsSnapshot,
+    Claim,
+    Coverage,
+    Encounter,
+    LineAdjustment,
+    Patient,
+)
 
 
 @dataclass(frozen=True)
@@ -30,6 +40,20 @@ class BenefitsLine:
 
 
 @dataclass(frozen=True)
+class Reason:
+    """One adjustment reason of a visit's current answer, with its words."""
+
+    group: str  # CO, PR, OA, PI
+    code: str  # CARC
+    cents: int
+    text: str  # our plain words, or the administrator's licensed list
+
+    @property
+    def label(self) -> str:
+        return f"{self.group}-{self.code}"
+
+
+@dataclass(frozen=True)
 class ExplainerView:
     explanation: AccountExplanation
     summary: dict[str, str]  # language -> words
@@ -37,6 +61,7 @@ class ExplainerView:
     scripts: dict[uuid.UUID, dict[str, str]]  # visit -> language -> words
     benefits: tuple[BenefitsLine, ...]
     statements: tuple[tuple[date, dict[str, str]], ...] = ()  # every statement, newest first
+    reasons: dict[uuid.UUID, tuple[Reason, ...]] | None = None  # visit -> the payer's reasons
 
     @property
     def visits(self) -> tuple[VisitExplanation, ...]:
@@ -71,7 +96,35 @@ def explainer_view(
         }
         for v in explanation.visits
     }
-    return ExplainerView(explanation, summary, statement, scripts, benefits, statements)
+    return ExplainerView(
+        explanation, summary, statement, scripts, benefits, statements,
+        _reasons(session, account_id),
+    )  # fmt: skip
+
+
+def _reasons(session: Session, account_id: uuid.UUID) -> dict[uuid.UUID, tuple[Reason, ...]]:
+    """Each visit's adjustment reasons from its standing answers (reversed ones are gone)."""
+    rows = session.execute(
+        select(
+            Claim.encounter_id,
+            LineAdjustment.group_code,
+            LineAdjustment.reason_code,
+            func.sum(LineAdjustment.amount_cents),
+        )
+        .join(AdjudicationLine, AdjudicationLine.id == LineAdjustment.adjudication_line_id)
+        .join(Claim, Claim.id == AdjudicationLine.claim_id)
+        .join(Encounter, Encounter.id == Claim.encounter_id)
+        .where(Encounter.account_id == account_id)
+        .where(Claim.status.in_([ClaimStatus.ADJUDICATED, ClaimStatus.DENIED]))
+        .group_by(Claim.encounter_id, LineAdjustment.group_code, LineAdjustment.reason_code)
+        .order_by(Claim.encounter_id, LineAdjustment.group_code, LineAdjustment.reason_code)
+    ).all()
+    reasons: dict[uuid.UUID, list[Reason]] = {}
+    for visit, group, code, cents in rows:
+        if cents:
+            text = describe("CARC", code)
+            reasons.setdefault(visit, []).append(Reason(str(group), code, int(cents), text))
+    return {visit: tuple(found) for visit, found in reasons.items()}
 
 
 def _benefits(session: Session, account_id: uuid.UUID) -> tuple[BenefitsLine, ...]:

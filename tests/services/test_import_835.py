@@ -111,6 +111,10 @@ def test_an_answer_is_applied_once_and_explained(desk: Desk) -> None:
     assert after.with_insurance < before.with_insurance
     assert after.balance == before.balance - (charge - visit.patient_share)
     assert _count_outbox(desk) > outbox_before  # every new row waits to sync
+    # The payer's reasons reach the panel, with their words.
+    reasons = {r.label: r for r in desk.explainer(account).reasons[claim.encounter_id]}
+    assert reasons["PR-1"].cents == visit.share.deductible
+    assert reasons["PR-1"].text == "deductible"
 
     ledger = _ledger_count(desk)
     again = desk.import_835(text)
@@ -144,6 +148,11 @@ def test_a_reversal_and_its_correction(desk: Desk) -> None:
         )
     assert statuses == ["adjudicated", "reversed"]
     assert desk.explain(account).balance == answered  # taken back and paid again the same
+    # Only the standing answer's reasons are shown, not the reversed one's as well.
+    view = desk.explainer(account)
+    visit = next(v for v in view.visits if v.id == claim.encounter_id)
+    deductible = next(r for r in view.reasons[claim.encounter_id] if r.label == "PR-1")
+    assert deductible.cents == visit.share.deductible > 0  # once, not twice or zero
 
 
 def test_unknown_claims_are_reported_not_guessed(desk: Desk) -> None:

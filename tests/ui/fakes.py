@@ -252,7 +252,7 @@ def fake_explainer_view() -> ExplainerView:
     from app.domain.codes import ClaimStatus, LedgerKind
     from app.domain.explain import Adjustment, ClaimFacts, Entry, VisitFacts, explain_account
     from app.domain.words import account_summary, visit_script
-    from app.services.explainer import BenefitsLine, ExplainerView
+    from app.services.explainer import BenefitsLine, ExplainerView, Reason
 
     day = date(2025, 3, 14)
     claim = ClaimFacts(
@@ -284,4 +284,11 @@ def fake_explainer_view() -> ExplainerView:
                 72_000,
             ),
         ),
+        reasons={
+            VISIT_ID: (
+                Reason("CO", "45", 7_000, "more than the plan's agreed fee"),
+                Reason("PR", "1", 4_000, "deductible"),
+                Reason("PR", "2", 3_200, "coinsurance"),
+            )
+        },
     )

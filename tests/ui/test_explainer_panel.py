@@ -106,3 +106,14 @@ def test_the_caller_picks_the_statement_in_their_hand(qtbot: QtBot, fake_desk: F
     assert panel.summary.text() == "Palabras viejas."
     panel.statement.setCurrentIndex(0)
     assert panel.summary.text() == "El saldo de su cuenta es $72.00."
+
+
+def test_the_payers_reasons_are_one_hover_away(qtbot: QtBot, fake_desk: FakeDesk) -> None:
+    panel = _loaded_panel(qtbot, fake_desk)
+    visit = panel.visits.topLevelItem(0)
+    assert (
+        visit.toolTip(4) == "The plan's adjustments:\nCO-45 $70.00: more than the plan's agreed fee"
+    )
+    kinds = {visit.child(i).text(1): visit.child(i).toolTip(5) for i in range(visit.childCount())}
+    assert kinds["Deductible"] == "PR-1 $40.00: deductible"
+    assert kinds["Coinsurance"] == "PR-2 $32.00: coinsurance"

@@ -254,8 +254,15 @@ class ExplainerPanel(QWidget):
                 item.setFont(col, money_font)
             if visit.with_insurance:
                 item.setForeground(7, QColor(theme.TEXT_MUTED))
-            for label, cents in self._kind_rows(visit):
+            reasons = (view.reasons or {}).get(visit.id, ())
+            plan_reasons = [r for r in reasons if r.group != "PR"]
+            if plan_reasons:
+                item.setToolTip(4, "The plan's adjustments:\n" + _reason_lines(plan_reasons))
+            for label, cents, tip in self._kind_rows(visit, reasons):
                 child = QTreeWidgetItem(["", label, "", "", "", _usd(cents), "", "", ""])
+                if tip:
+                    child.setToolTip(1, tip)
+                    child.setToolTip(5, tip)
                 child.setTextAlignment(
                     5, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
                 )
@@ -274,14 +281,30 @@ class ExplainerPanel(QWidget):
         self._show_words()
 
     @staticmethod
-    def _kind_rows(visit: Any) -> list[tuple[str, int]]:
+    def _kind_rows(visit: Any, reasons: tuple[Any, ...] = ()) -> list[tuple[str, int, str]]:
+        """The share by kind: label, cents, and the payer's reasons for it (a tooltip)."""
         s = visit.share
+        pr = [r for r in reasons if r.group == "PR"]
+        codes = {"Deductible": ("1",), "Coinsurance": ("2",), "Copay": ("3",),
+                 "Not covered": ("96", "204")}  # fmt: skip
+        known = {c for kind in codes.values() for c in kind}
         rows = [("Deductible", s.deductible), ("Coinsurance", s.coinsurance), ("Copay", s.copay),
                 ("Not covered", s.noncovered), ("Other plan reasons", s.other_pr),
                 ("Second insurance paid", -visit.secondary_paid),
                 ("Not itemized by a plan" if not visit.self_pay else "Self-pay",
                  visit.share_unexplained)]  # fmt: skip
-        return [(label, cents) for label, cents in rows if cents]
+        out = []
+        for label, cents in rows:
+            if not cents:
+                continue
+            if label in codes:
+                mine = [r for r in pr if r.code in codes[label]]
+            elif label == "Other plan reasons":
+                mine = [r for r in pr if r.code not in known]
+            else:
+                mine = []
+            out.append((label, cents, _reason_lines(mine)))
+        return out
 
     @staticmethod
     def _bar_tip(visit: Any) -> str:
@@ -351,3 +374,8 @@ class ExplainerPanel(QWidget):
         bar.setValue(min(met, limit))
         bar.setFormat(f"{name}: {_usd(met)} of {_usd(limit)}")
         return bar
+
+
+def _reason_lines(reasons: list[Any]) -> str:
+    """``PR-96 $40.00: not covered by the plan``, one a line."""
+    return "\n".join(f"{r.label} {_usd(r.cents)}: {r.text}" for r in reasons)
