@@ -71,12 +71,12 @@ def test_enter_shows_the_first_hit_and_down_moves_into_the_list(qtbot: QtBot) ->
 
 def test_set_names_fills_the_greeting(qtbot: QtBot) -> None:
     panel = _panel(qtbot)
-    assert "{agent}" in panel.reader.toPlainText()
+    assert "[agent]" in panel.reader.toPlainText()  # a blank, until the names are known
     panel.set_names("Sam Ortiz", "Bright Kids Pediatrics")
     text = panel.reader.toPlainText()
     assert "This is Sam Ortiz" in text
     assert "Bright Kids Pediatrics" in text
-    assert "{agent}" not in text and "{practice}" not in text
+    assert "[agent]" not in text and "[practice]" not in text
 
 
 def test_names_are_shown_literally_not_as_markdown(qtbot: QtBot) -> None:

@@ -48,6 +48,9 @@ def _markdown_text(value: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", value)
 
 
+_GAP = re.compile(r"\{([a-z_]+)\}")
+
+
 class KnowledgePanel(QWidget):
     """Searchable scripts and troubleshooting notes, filled with the call's names."""
 
@@ -194,7 +197,8 @@ class KnowledgePanel(QWidget):
             self.copy_button.setEnabled(False)
             return
         names = {key: _markdown_text(value) for key, value in self._names.items()}
-        self.reader.setMarkdown(f"## {article.title}\n\n{fill(article.body, **names)}")
+        body = _GAP.sub(r"[\1]", fill(article.body, **names))  # blanks the agent fills aloud
+        self.reader.setMarkdown(f"## {article.title}\n\n{body}")
         self._mark_spoken_lines()
         self.copy_button.setEnabled(bool(article.spoken))
 
