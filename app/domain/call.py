@@ -122,6 +122,7 @@ class CallRecord:
     saved by a worker, so the live :class:`Call` is never read from two threads."""
 
     id: uuid.UUID
+    call_ref: str | None
     caller_number: str | None
     caller_name: str | None
     caller_relationship: CallerRelationship | None
@@ -153,6 +154,7 @@ class Call:
     policy: HoldPolicy = field(default_factory=HoldPolicy)
     caller_number: str | None = None  # E.164, from the screen-pop
     id: uuid.UUID = field(default_factory=uuid.uuid4)
+    call_ref: str | None = None  # the phone system's id for the call (screen-pop)
 
     def __post_init__(self) -> None:
         self.started = self.clock.monotonic()
@@ -316,6 +318,7 @@ class Call:
         """A snapshot of the call for storage."""
         return CallRecord(
             id=self.id,
+            call_ref=self.call_ref,
             caller_number=self.caller_number,
             caller_name=self.caller_name,
             caller_relationship=self.caller_relationship,

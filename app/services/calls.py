@@ -110,6 +110,7 @@ def save_call(session: Session, record: CallRecord, agent: UserInfo) -> None:
         "account_id": record.account_id,
         "patient_id": _patient_or_none(session, record.patient_id),
         "caller_number_e164": record.caller_number,
+        "phone_call_ref": record.call_ref,
         "caller_name": record.caller_name,
         "caller_relationship": record.caller_relationship,
         "verified_at": record.verified_at,

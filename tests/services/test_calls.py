@@ -83,7 +83,7 @@ def test_verifying_a_parent_calling_about_a_child(desk: Desk) -> None:
 def test_a_call_is_stored_step_by_step_and_queued_to_sync(desk: Desk) -> None:
     account, child = _child_with_address(desk)
     clock = ManualClock()
-    call = Call(clock, caller_number=to_e164("214-555-0134"))
+    call = Call(clock, caller_number=to_e164("214-555-0134"), call_ref="CX-4471")
     call.about(account.id)
     call.identify_caller("Ana Lopez", CallerRelationship.PARENT)
     desk.save_call(call.record())
@@ -117,6 +117,7 @@ def test_a_call_is_stored_step_by_step_and_queued_to_sync(desk: Desk) -> None:
             select(OutboxItem.table_name, func.count()).group_by(OutboxItem.table_name)
         ).all()
     assert interaction.caller_relationship is CallerRelationship.PARENT
+    assert interaction.phone_call_ref == "CX-4471"  # secure mode pauses recording by it
     assert interaction.patient_id == child.id
     assert interaction.verification_method == "name+dob+zip"
     assert interaction.disposition == "balance_explained"

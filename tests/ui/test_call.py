@@ -242,8 +242,22 @@ def test_pa_desk_ring_pops_the_account_in_a_running_window(
     qtbot.waitUntil(lambda: window.account.masked, timeout=5000)
     call = window.calls.call
     assert call is not None and call.caller_number == "+15035550142"
+    assert call.call_ref  # the phone system's id for the call, kept for secure mode
     assert window.lookup.search.text() == "(503) 555-0142"
     assert fake_desk.cards == [ACCOUNT_ID] and fake_desk.opened == []
     assert window.call_wiring.knowledge.current_slug() == "greeting"
     window.call_bar.scripts_button.click()
     assert window.call_wiring.dock.isVisible()
+
+
+def test_a_withheld_number_starts_the_call_and_asks_who_is_calling(
+    qtbot: QtBot, window: MainWindow, fake_desk: FakeDesk
+) -> None:
+    window.call_wiring.screen_pop(None, "CX-1")
+    call = window.calls.call
+    assert call is not None and call.caller_number is None and call.call_ref == "CX-1"
+    assert "withheld" in window.statusBar().currentMessage()
+    assert window.lookup.search.text() == ""
+    # A second ring during the call is turned away; the first call stays.
+    window.call_wiring.screen_pop("+15035550142")
+    assert window.calls.call is call and "finish this call" in window.statusBar().currentMessage()

@@ -98,10 +98,10 @@ class CallController(QObject):
         return self.active and self.call is not None and not self.call.is_verified_for(account_id)
 
     # -- steps --------------------------------------------------------------------------
-    def start_call(self, caller_number: str | None = None) -> Call:
+    def start_call(self, caller_number: str | None = None, call_ref: str | None = None) -> Call:
         if self.active:
             raise CallError("Finish the current call first.")
-        self.call = Call(self.clock, self._policy, caller_number=caller_number)
+        self.call = Call(self.clock, self._policy, caller_number=caller_number, call_ref=call_ref)
         self._timer.start()
         self.save()
         self.callStarted.emit()

@@ -108,19 +108,23 @@ class CallWiring(QObject):
 
     # -- screen-pop --------------------------------------------------------------------
     def on_cti_event(self, event: CtiEvent) -> None:
-        if event.kind is CtiEventKind.RING and event.number_e164:
-            self.screen_pop(event.number_e164)
+        if event.kind is CtiEventKind.RING:
+            self.screen_pop(event.number_e164, event.call_ref or None)
 
-    def screen_pop(self, number_e164: str) -> None:
+    def screen_pop(self, number_e164: str | None, call_ref: str | None = None) -> None:
         """A call rings: start it and look the number up; one account opens by itself."""
         if self.calls.active:
             self.window.statusBar().showMessage(
                 "Another call rang; finish this call first (it goes back to the queue)", 8000
             )
             return
-        self.calls.start_call(number_e164)
+        self.calls.start_call(number_e164, call_ref)
         self.window.raise_()
         self.window.activateWindow()
+        if not number_e164:  # withheld: the agent asks and searches by name
+            self.window.lookup.focus_search()
+            self.window.statusBar().showMessage("Caller's number withheld: ask who is calling")
+            return
         text = display(number_e164)
         self._pop_text = text
         self.window.lookup.search.setText(text)

@@ -24,6 +24,7 @@ class Interaction(Keyed, Versioned, Base):
     patient_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("patient.id"))
     direction: Mapped[str] = mapped_column(String(8), default="inbound")
     caller_number_e164: Mapped[str | None] = mapped_column(String(20))
+    phone_call_ref: Mapped[str | None] = mapped_column(String(256))  # the CTI's call id
     caller_name: Mapped[str | None] = mapped_column(String(160))
     caller_relationship: Mapped[CallerRelationship | None]
     started_at: Mapped[datetime]
