@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QApplication
 from sqlalchemy import func, select
 
 from app.domain.clock import ManualClock
+from app.domain.codes import CallerRelationship
 from app.domain.identity import Factor
 from app.services.desk import open_desk
 from app.store.models import GuarantorAccount, LedgerEntry, Patient
@@ -103,6 +104,7 @@ def main() -> int:
 
     form = window.account.verify
     form.caller_name.setText(f"{facts[2]} {facts[3]}")
+    form.relationship.setCurrentIndex(form.relationship.findData(CallerRelationship.PARENT))
     form.inputs[Factor.NAME].setText(f"{facts[4]} {facts[5]}")
     form.inputs[Factor.DOB].setText(facts[6].strftime("%m/%d/%Y"))
     form.inputs[Factor.ZIP].setText(facts[1])

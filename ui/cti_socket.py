@@ -136,6 +136,8 @@ class LocalCtiServer(QObject):
             return "the desk is not taking calls"
         try:
             self._on_event(event)
+        except CtiError as exc:  # the desk refused it, and says why
+            return str(exc)
         except Exception:
             log.exception("the desk failed to take a %s event", event.kind.value)
             return "the desk could not take the event"

@@ -248,6 +248,12 @@ class MainWindow(QMainWindow):
         """Hide the work behind the lock page; every widget under it keeps its state."""
         if self.lock_page is None or self.locked:
             return
+        call = self.calls.call
+        if call is not None and call.hold is not None and call.wrap_up is None:
+            # A caller on hold needs the timer in sight: lock once they are back.
+            if self.idle is not None:
+                self.idle.touch()
+            return
         self._enabled_before_lock = {a: a.isEnabled() for a in self.actions()}
         for action in self._enabled_before_lock:
             action.setEnabled(False)  # no shortcut reaches the hidden work
@@ -427,6 +433,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.calls.save()  # the call as it stands: its trail is never lost on quit
+        self.calls.wait_for_saves()  # before the desk (and its database) closes
         self.call_wiring.stop_cti()
         if self.sync is not None:
             self.sync.stop()

@@ -225,9 +225,10 @@ class Call:
         if result.passed:
             self.verification = result
             self.verified_account = account_id
-            self.account_id = account_id
-            if result.person_id is not None:
-                self.patient_id = result.person_id
+            if self.account_id in (None, account_id):  # not if the agent moved on
+                self.account_id = account_id
+                if result.person_id is not None:
+                    self.patient_id = result.person_id
             event = self._add(Kind.VERIFY, self.clock.monotonic(), detail=result.method)
             self.verified_at = event.at
             return event

@@ -9,6 +9,7 @@ busy GUI thread or a suspended laptop is still measured right.
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -32,8 +33,8 @@ class HoldPolicy:
     breach_after: float = 180.0  # seconds without an update that break the rule
 
     def __post_init__(self) -> None:
-        if not 0 < self.warn_after < self.breach_after:
-            raise ValueError("hold policy: need 0 < warn seconds < breach seconds")
+        if not (math.isfinite(self.breach_after) and 0 < self.warn_after < self.breach_after):
+            raise ValueError("hold policy: need 0 < warn seconds < breach seconds, both finite")
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, str]) -> HoldPolicy:
@@ -45,7 +46,7 @@ class HoldPolicy:
             warn = float(settings.get("hold_warn_seconds", default.warn_after))
             breach = float(settings.get("hold_breach_seconds", default.breach_after))
             return cls(warn, breach)
-        except ValueError:
+        except (TypeError, ValueError):
             return default
 
 

@@ -180,7 +180,8 @@ def check_identity(
             _street_key(a) for a in record.addresses if a
         }
     if Factor.ZIP in given:
-        ok[Factor.ZIP] = _zip5(answers.zip) in {_zip5(z) for z in record.postal_codes if z}
+        said = _zip5(answers.zip)
+        ok[Factor.ZIP] = bool(said) and said in {_zip5(z) for z in record.postal_codes if z}
     if Factor.PHONE in given:
         number = to_e164(answers.phone)
         ok[Factor.PHONE] = number is not None and number in record.phones_e164

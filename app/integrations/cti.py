@@ -74,7 +74,10 @@ class CtiEvent:
     def __post_init__(self) -> None:
         if self.at.tzinfo is None or self.at.utcoffset() is None:
             raise ValueError("a CTI event's time must be timezone-aware")
-        object.__setattr__(self, "at", self.at.astimezone(UTC))
+        try:
+            object.__setattr__(self, "at", self.at.astimezone(UTC))
+        except OverflowError as exc:  # a time at the edge of the calendar
+            raise ValueError("a CTI event's time is out of range") from exc
         if self.kind is CtiEventKind.RING and not self.call_ref:
             object.__setattr__(self, "call_ref", uuid.uuid4().hex)
 

@@ -116,6 +116,9 @@ def test_thresholds_come_from_policy(clock: ManualClock) -> None:
         {"hold_warn_seconds": "abc"},
         {"hold_warn_seconds": "200", "hold_breach_seconds": "180"},
         {"hold_warn_seconds": "0"},
+        {"hold_breach_seconds": "inf"},
+        {"hold_breach_seconds": "1e400"},
+        {"hold_warn_seconds": "nan"},
     ],
 )
 def test_a_bad_policy_never_disables_the_rule(settings: dict[str, str]) -> None:

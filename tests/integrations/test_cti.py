@@ -65,6 +65,7 @@ def test_a_minimal_line_is_enough() -> None:
         (b'{"kind": "ring", "call_ref": 7}\n', "call_ref"),
         (b'{"kind": "ring", "at": "yesterday"}\n', "ISO 8601"),
         (b'{"kind": "ring", "at": "2026-03-02T10:00:00"}\n', "UTC offset"),
+        (b'{"kind": "ring", "at": "0001-01-01T00:00:00+01:00"}\n', "out of range"),
     ],
 )
 def test_bad_lines_say_why(line: bytes, reason: str) -> None:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QThreadPool
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
@@ -17,7 +20,8 @@ from app.domain.call import CallAction, CallError, Disposition, WrapUp
 from app.domain.clock import ManualClock
 from app.domain.codes import CallerRelationship
 from app.domain.codes import InteractionEventKind as Kind
-from app.domain.identity import Factor
+from app.domain.identity import Answers, Factor
+from app.integrations.cti import CtiError
 from tests.ui.fakes import ACCOUNT_ID, FakeDesk
 from ui import theme
 from ui.call.bar import CallBar
@@ -124,11 +128,13 @@ def test_phi_stays_masked_until_the_caller_is_verified(
     window.calls.start_call("+15035550142")
     qtbot.keyClicks(window.lookup.search, "rivera")
     qtbot.waitUntil(lambda: window.lookup.model.rowCount() == 3, timeout=3000)
-    balance = window.lookup.model.index(0, int(Column.BALANCE)).data()
-    assert balance == MASKED
+    row = [window.lookup.model.index(0, c).data() for c in range(len(Column))]
+    # Name, role and account number to pick the caller; no date of birth, phone or money.
+    assert row == ["Rivera, Ana", MASKED, MASKED, "Guarantor", "A100234", MASKED, MASKED]
     window.lookup.search.setFocus()
     qtbot.keyClick(window.lookup.search, "\r")
-    qtbot.waitUntil(lambda: window.account.masked, timeout=3000)
+    qtbot.waitUntil(lambda: window.account.verify.card is not None, timeout=3000)
+    assert window.account.masked
     assert fake_desk.opened == []  # the account's PHI was never even loaded
     assert fake_desk.cards == [ACCOUNT_ID]
     shown = _masked_texts(window)
@@ -142,7 +148,13 @@ def test_phi_stays_masked_until_the_caller_is_verified(
     dob.setText("07/02/2015")
     zip_field = form.inputs[Factor.ZIP]
     zip_field.setText("97209")
+    form.check_button.click()  # who is calling is asked, never guessed from the patient
+    assert form.caller_error.isVisible() and form.caller_error.text() == "Who is calling?"
     form.caller_name.setText("Ana Rivera")
+    form.check_button.click()
+    assert form.caller_error.text() == "Choose the caller's relationship"
+    assert fake_desk.checks == []
+    form.relationship.setCurrentIndex(form.relationship.findData(CallerRelationship.PARENT))
     with qtbot.waitSignal(window.calls.verificationFailed, timeout=3000):
         form.check_button.click()
     dob_error = form.errors[Factor.DOB]
@@ -239,7 +251,8 @@ def test_pa_desk_ring_pops_the_account_in_a_running_window(
     out, err = ring.communicate()
     assert ring.returncode == 0, err
     assert "(503) 555-0142" in out
-    qtbot.waitUntil(lambda: window.account.masked, timeout=5000)
+    qtbot.waitUntil(lambda: window.account.verify.card is not None, timeout=5000)
+    assert window.account.masked
     call = window.calls.call
     assert call is not None and call.caller_number == "+15035550142"
     assert call.call_ref  # the phone system's id for the call, kept for secure mode
@@ -258,6 +271,92 @@ def test_a_withheld_number_starts_the_call_and_asks_who_is_calling(
     assert call is not None and call.caller_number is None and call.call_ref == "CX-1"
     assert "withheld" in window.statusBar().currentMessage()
     assert window.lookup.search.text() == ""
-    # A second ring during the call is turned away; the first call stays.
-    window.call_wiring.screen_pop("+15035550142")
+    # A second ring during the call is turned away (the phone system hears why).
+    with pytest.raises(CtiError, match="another call"):
+        window.call_wiring.screen_pop("+15035550142")
     assert window.calls.call is call and "finish this call" in window.statusBar().currentMessage()
+
+
+def test_the_same_number_ringing_again_pops_again(
+    qtbot: QtBot, window: MainWindow, fake_desk: FakeDesk
+) -> None:
+    for _ in range(2):
+        window.call_wiring.screen_pop("+15035550142")
+        qtbot.waitUntil(lambda: window.account.masked and window.account.verify.card is not None)
+        window.calls.end()
+        window.calls.finish(WrapUp(Disposition.CALLBACK, "Called back."))
+        window.account.clear()
+    assert fake_desk.cards == [ACCOUNT_ID, ACCOUNT_ID]
+
+
+def test_a_late_answer_for_an_earlier_call_verifies_nobody(
+    qtbot: QtBot, window: MainWindow, fake_desk: FakeDesk
+) -> None:
+    calls = window.calls
+    first = calls.start_call()
+    slow = fake_desk.verify_caller
+    gate = threading.Event()
+
+    def held(account_id, answers):  # type: ignore[no-untyped-def]
+        gate.wait(5)
+        return slow(account_id, answers)
+
+    fake_desk.verify_caller = held  # type: ignore[method-assign]
+    answers = Answers("Mia Rivera", date(2016, 7, 2), zip="97209")
+    calls.verify(ACCOUNT_ID, answers, "Ana Rivera", CallerRelationship.PARENT)
+    calls.end()
+    calls.finish(WrapUp(Disposition.OTHER, "Caller hung up."))
+    second = calls.start_call()
+    gate.set()
+    QThreadPool.globalInstance().waitForDone(5000)
+    qtbot.wait(50)
+    assert second is not first and second.verification is None
+    assert calls.masks(ACCOUNT_ID)
+
+
+def test_a_failed_save_is_retried_with_its_own_call(
+    qtbot: QtBot, window: MainWindow, fake_desk: FakeDesk
+) -> None:
+    calls = window.calls
+    calls._retry.setInterval(20)
+    real = fake_desk.save_call
+    failures = {"left": 1}
+
+    def flaky(record):  # type: ignore[no-untyped-def]
+        if record.wrap_up is not None and failures["left"]:
+            failures["left"] -= 1
+            raise OSError("database is locked")
+        real(record)
+
+    fake_desk.save_call = flaky  # type: ignore[method-assign]
+    first = calls.start_call()
+    calls.end()
+    with qtbot.waitSignal(calls.saveFailed, timeout=3000):
+        calls.finish(WrapUp(Disposition.OTHER, "First call."))
+    calls.start_call()  # the next caller, before the retry
+    qtbot.waitUntil(lambda: calls.saved, timeout=3000)
+    stored = [r for r in fake_desk.saved_calls if r.id == first.id]  # type: ignore[attr-defined]
+    assert stored[-1].wrap_up is not None  # type: ignore[attr-defined]
+
+
+def test_no_idle_lock_while_a_caller_is_on_hold(window: MainWindow) -> None:
+    window.calls.start_call()
+    window.calls.hold()
+    window.lock()
+    assert not window.locked and window.call_bar.timer.isVisible()
+    window.calls.resume()
+    window.lock()
+    assert window.locked
+
+
+def test_an_account_shown_before_the_call_is_hidden_at_once(
+    qtbot: QtBot, window: MainWindow, fake_desk: FakeDesk
+) -> None:
+    qtbot.keyClicks(window.lookup.search, "rivera")
+    qtbot.waitUntil(lambda: window.lookup.model.rowCount() == 3, timeout=3000)
+    qtbot.keyClick(window.lookup.search, "\r")
+    qtbot.waitUntil(lambda: window.account.detail is not None, timeout=3000)
+    window.calls.start_call()  # no waiting: the card is still loading
+    assert window.account.masked
+    shown = _masked_texts(window)
+    assert "03/14/1986" not in shown and "Lovejoy" not in shown and "482.50" not in shown

@@ -329,6 +329,9 @@ class AccountView(QWidget):
         if self._calls is not None and self._calls.masks(account_id):
             self._calls.about(account_id, patient_id)
             self._forget_detail()
+            # At once: nothing of the account shown before stays on screen meanwhile.
+            self.verify.show_loading(account_id)
+            self.stack.setCurrentWidget(self.verify)
             self._runner.submit(self._desk.account_card, account_id)
             return
         if self._calls is not None:
@@ -367,8 +370,9 @@ class AccountView(QWidget):
         if self._current is not None and self._current[0] == account_id:
             self.open_account(*self._current)
 
-    def _on_verification_failed(self, result: Verification) -> None:
-        if self.masked:
+    def _on_verification_failed(self, account_id: object, result: Verification) -> None:
+        card = self.verify.card
+        if self.masked and card is not None and card.id == account_id:
             self.verify.show_result(result)
 
     # -- answers ----------------------------------------------------------------------

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
-from app.domain.call import Call, CallAction, CallError, CallEvent, WrapUp
+from app.domain.call import Call, CallAction, CallError, CallEvent, CallRecord, WrapUp
 from app.domain.clock import Clock, SystemClock
 from app.domain.codes import CallerRelationship
 from app.domain.codes import InteractionEventKind as Kind
@@ -43,7 +43,7 @@ class CallController(QObject):
     checkedIn = Signal()
     holdResumed = Signal()
     verified = Signal(object)  # the account id the caller is now verified for
-    verificationFailed = Signal(object)  # the Verification that did not pass
+    verificationFailed = Signal(object, object)  # account id, the Verification that failed
     verificationError = Signal(str)  # the check could not run (a message, no PHI)
     callEnded = Signal()  # the caller is gone: wrap-up is due
     callFinished = Signal()  # wrap-up saved; the desk is free for the next call
@@ -70,12 +70,16 @@ class CallController(QObject):
         self._checker = TaskRunner(self)
         self._checker.succeeded.connect(self._on_checked)
         self._checker.failed.connect(self._on_check_failed)
-        self._pending_check: tuple[uuid.UUID, str, CallerRelationship | None] | None = None
-        self._dirty = False
+        # (call id, account id) of the identity check in flight
+        self._pending_check: tuple[uuid.UUID, uuid.UUID] | None = None
+        # Snapshots not yet stored, by call: a failed save is retried with its own
+        # snapshot, even after the next call has started.
+        self._unsaved: dict[uuid.UUID, CallRecord] = {}
+        self._in_flight: dict[int, CallRecord] = {}
         self._retry = QTimer(self)
         self._retry.setSingleShot(True)
         self._retry.setInterval(RETRY_SAVE_MS)
-        self._retry.timeout.connect(self.save)
+        self._retry.timeout.connect(self._retry_unsaved)
 
     # -- state --------------------------------------------------------------------------
     def set_desk(self, desk: Desk | None) -> None:
@@ -101,6 +105,7 @@ class CallController(QObject):
     def start_call(self, caller_number: str | None = None, call_ref: str | None = None) -> Call:
         if self.active:
             raise CallError("Finish the current call first.")
+        self._forget_check()
         self.call = Call(self.clock, self._policy, caller_number=caller_number, call_ref=call_ref)
         self._timer.start()
         self.save()
@@ -122,7 +127,7 @@ class CallController(QObject):
         if self._desk is None:
             raise CallError("The desk is not open yet.")
         call.identify_caller(caller_name, relationship)
-        self._pending_check = (account_id, caller_name, relationship)
+        self._pending_check = (call.id, account_id)
         self._checker.submit(self._desk.verify_caller, account_id, answers)
 
     def hold(self) -> None:
@@ -162,6 +167,7 @@ class CallController(QObject):
         if call is None or call.wrap_up is not None:
             raise CallError("There is no call to wrap up.")
         call.finish(wrap_up)
+        self._forget_check()
         self._timer.stop()
         self.save()
         self.callChanged.emit()
@@ -180,42 +186,65 @@ class CallController(QObject):
     # -- storing ------------------------------------------------------------------------
     def save(self) -> None:
         """Store the call as it is now (a snapshot: later saves include earlier steps)."""
-        if self.call is None or self._desk is None:
+        if self.call is None:
             return
-        self._retry.stop()
-        self._dirty = True
-        self._saver.submit(self._desk.save_call, self.call.record())
+        self._submit(self.call.record())
+
+    def _submit(self, record: CallRecord) -> None:
+        self._unsaved[record.id] = record
+        if self._desk is None:
+            return
+        seq = self._saver.submit(self._desk.save_call, record)
+        self._in_flight[seq] = record
 
     @property
     def saved(self) -> bool:
-        """Whether the newest snapshot is stored."""
-        return not self._dirty
+        """Whether every call's newest snapshot is stored."""
+        return not self._unsaved
+
+    def wait_for_saves(self, timeout_ms: int = 10_000) -> bool:
+        """Block until the saves in flight are done (quitting: before the desk closes)."""
+        return self._pool.waitForDone(timeout_ms)
 
     def _on_saved(self, seq: int, _result: object) -> None:
-        if seq == self._saver.latest_seq:
-            self._dirty = False
+        record = self._in_flight.pop(seq, None)
+        if record is not None and self._unsaved.get(record.id) is record:
+            del self._unsaved[record.id]  # no newer snapshot of that call is waiting
 
     def _on_save_failed(self, seq: int, error: object) -> None:
+        self._in_flight.pop(seq, None)
         log.warning("storing the call failed: %s", type(error).__name__)
-        if seq == self._saver.latest_seq:
-            self.saveFailed.emit("The call could not be saved yet; the desk keeps trying.")
-            self._retry.start()
+        self.saveFailed.emit("The call could not be saved yet; the desk keeps trying.")
+        self._retry.start()
+
+    def _retry_unsaved(self) -> None:
+        waiting = {id(r) for r in self._in_flight.values()}
+        for record in list(self._unsaved.values()):
+            if id(record) not in waiting:
+                self._submit(record)
 
     # -- answers from the identity check --------------------------------------------------
     def _on_checked(self, seq: int, result: object) -> None:
         if seq != self._checker.latest_seq or self._pending_check is None:
             return
-        account_id, _name, _relationship = self._pending_check
+        call_id, account_id = self._pending_check
         self._pending_check = None
         call = self.call
-        if call is None or call.ended is not None or not isinstance(result, Verification):
+        # An answer for a call that is over (or another call) verifies nobody.
+        if call is None or call.id != call_id or call.ended is not None:
+            return
+        if not isinstance(result, Verification):
             return
         call.record_verification(account_id, result)
         self._stepped()
         if result.passed:
             self.verified.emit(account_id)
         else:
-            self.verificationFailed.emit(result)
+            self.verificationFailed.emit(account_id, result)
+
+    def _forget_check(self) -> None:
+        self._pending_check = None
+        self._checker.outdate()
 
     def _on_check_failed(self, seq: int, error: object) -> None:
         if seq != self._checker.latest_seq:

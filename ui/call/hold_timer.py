@@ -103,9 +103,20 @@ class HoldTimer(QFrame):
         first = spoken.split("\n\n")[0]
         call = self._controller.call
         caller = (call.caller_name or "").split(" ")[0] if call is not None else ""
-        text = fill(first, agent=self._agent, practice=self._practice, minutes="2", caller=caller)
+        text = fill(
+            first,
+            agent=self._agent,
+            practice=self._practice,
+            minutes=self._minutes_left(),
+            caller=caller,
+        )
         # Without the caller's name, the sentence reads well without the placeholder.
         return "“" + text.replace(", {caller}", "").replace("{caller}", "") + "”"
+
+    def _minutes_left(self) -> str:
+        """Until the next check-in is due, as promised to the caller (at least one)."""
+        policy = self._controller.policy
+        return str(max(1, round(policy.warn_after / 60)))
 
     def _check_in(self) -> None:
         try:

@@ -68,9 +68,13 @@ class VerifyForm(QFrame):
         self.caller_name.setAccessibleName("Caller's name")
         self.relationship = QComboBox(self)
         self.relationship.setAccessibleName("Caller's relationship to the patient")
+        self.relationship.addItem("Relationship to the patient…", None)
         for value, label in RELATIONSHIPS:
             self.relationship.addItem(label, value)
         self.relationship.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.caller_error = QLabel(self)
+        self.caller_error.setObjectName("fieldError")
+        self.caller_error.hide()
         self.inputs: dict[Factor, QLineEdit] = {}
         self.errors: dict[Factor, QLabel] = {}
         self.result = QLabel(self)
@@ -85,7 +89,11 @@ class VerifyForm(QFrame):
         caller_row = QHBoxLayout()
         caller_row.addWidget(self.caller_name, 1)
         caller_row.addWidget(self.relationship, 0)
-        form.addRow("Caller", caller_row)
+        caller_cell = QVBoxLayout()
+        caller_cell.setSpacing(0)
+        caller_cell.addLayout(caller_row)
+        caller_cell.addWidget(self.caller_error)
+        form.addRow("Caller", caller_cell)
         for factor, label, hint in FIELDS:
             field = QLineEdit(self)
             field.setPlaceholderText(hint)
@@ -123,6 +131,16 @@ class VerifyForm(QFrame):
         for factor, field in self.inputs.items():
             field.setEnabled(factor in policy.asks)
 
+    def show_loading(self, account_id: object) -> None:
+        """An account is being fetched: say so, and drop answers meant for another one."""
+        if self.card is not None and self.card.id != account_id:
+            self.card = None
+            for field in self.inputs.values():
+                field.clear()
+            self._clear_errors()
+        self.account.setText("Opening account…")
+        self.check_button.setEnabled(False)
+
     def show_card(self, card: AccountCard) -> None:
         """A new account to check against: clears answers meant for another account."""
         if self.card is None or self.card.id != card.id:
@@ -159,9 +177,16 @@ class VerifyForm(QFrame):
         answers = self.answers()
         if answers is None or self.card is None:
             return
-        if not self.caller_name.text().strip():
-            # Who is calling is recorded; the name being checked may be the child's.
-            self.caller_name.setText(answers.name)
+        # Who is calling, and what they are to the patient, are recorded with the call;
+        # the name being checked is often the child's, so neither is guessed.
+        missing_caller = not self.caller_name.text().strip()
+        if missing_caller or self.relationship.currentData() is None:
+            self.caller_error.setText(
+                "Who is calling?" if missing_caller else "Choose the caller's relationship"
+            )
+            self.caller_error.show()
+            (self.caller_name if missing_caller else self.relationship).setFocus()
+            return
         self.result.setText("Checking…")
         self.check_button.setEnabled(False)
         # Qt hands back the enum's text; the call wants the enum itself.
@@ -192,6 +217,7 @@ class VerifyForm(QFrame):
 
     def _clear_errors(self) -> None:
         self.result.clear()
+        self.caller_error.hide()
         for label in self.errors.values():
             label.hide()
             label.clear()

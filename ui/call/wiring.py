@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QSystemTrayIcon
 
 from app.config import data_dir
 from app.domain.call import CallAction, CallError
+from app.domain.hold import mm_ss
 from app.domain.phones import display
 from app.integrations.cti import CtiError, CtiEvent, CtiEventKind
 from app.services.views import LookupAnswer
@@ -29,8 +30,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 WIDE_ENOUGH_FOR_SCRIPTS = 1500  # pixels: lookup, account and scripts side by side
-WARN_NOTICE = "Caller on hold 2:30 without an update: check in now"
-BREACH_NOTICE = "Caller on hold over 3:00 without an update: check in now"
 
 
 class CallWiring(QObject):
@@ -61,11 +60,11 @@ class CallWiring(QObject):
         self.bar.scripts_button.clicked.connect(self.dock.toggleViewAction().trigger)
         controller.callChanged.connect(self._on_call_changed)
         controller.callStarted.connect(self._on_started)
-        controller.holdStarted.connect(lambda: self.knowledge.show_article("hold"))
+        controller.holdStarted.connect(lambda: self._show_script("hold"))
         controller.holdWarned.connect(self._on_warned)
         controller.holdBreached.connect(self._on_breached)
-        controller.holdResumed.connect(lambda: self.knowledge.show_article("resume"))
-        controller.callEnded.connect(lambda: self.knowledge.show_article("closing"))
+        controller.holdResumed.connect(lambda: self._show_script("resume"))
+        controller.callEnded.connect(lambda: self._show_script("closing"))
         controller.callFinished.connect(self._on_finished)
         controller.saveFailed.connect(lambda text: window.statusBar().showMessage(text, 8000))
         window.account.tabs.currentChanged.connect(self._on_tab)
@@ -117,7 +116,8 @@ class CallWiring(QObject):
             self.window.statusBar().showMessage(
                 "Another call rang; finish this call first (it goes back to the queue)", 8000
             )
-            return
+            # The phone system hears the refusal (``pa-desk ring`` prints it).
+            raise CtiError("the agent is on another call")
         self.calls.start_call(number_e164, call_ref)
         self.window.raise_()
         self.window.activateWindow()
@@ -127,6 +127,7 @@ class CallWiring(QObject):
             return
         text = display(number_e164)
         self._pop_text = text
+        self.window.lookup.search.clear()  # the same number again must search again
         self.window.lookup.search.setText(text)
 
     def _on_search_finished(self, answer: LookupAnswer) -> None:
@@ -167,7 +168,8 @@ class CallWiring(QObject):
         # on a narrower screen the agent opens it (F2, or Scripts in the call bar).
         if self.window.width() >= WIDE_ENOUGH_FOR_SCRIPTS:
             self.dock.show()
-        self.knowledge.show_article("greeting")
+        self._pop_text = None
+        self._show_script("greeting")
 
     def _on_call_changed(self) -> None:
         self.window.lookup.model.set_masking(self.calls.masks)
@@ -186,12 +188,23 @@ class CallWiring(QObject):
         self.window.statusBar().showMessage("Call wrapped up and saved", 5000)
         self.window.account.reopen()
 
+    def _show_script(self, slug: str) -> None:
+        try:
+            self.knowledge.show_article(slug)
+        except KeyError:  # a script an administrator removed: the call goes on
+            log.warning("no script %r to show", slug)
+
     def _on_warned(self) -> None:
-        self.knowledge.show_article("check-in")
-        self._notify(WARN_NOTICE)
+        self._notify(
+            f"Caller on hold {mm_ss(self.calls.policy.warn_after)} without an update: check in now"
+        )
+        self._show_script("check-in")
 
     def _on_breached(self) -> None:
-        self._notify(BREACH_NOTICE)
+        self._notify(
+            f"Caller on hold over {mm_ss(self.calls.policy.breach_after)} without an "
+            "update: check in now"
+        )
 
     def _notify(self, text: str) -> None:
         """Reach the agent when the desk is not in front: tray message and a taskbar

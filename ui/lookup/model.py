@@ -58,6 +58,7 @@ def us_date(value: date | None) -> str:
 
 
 MASKED = "•••"
+MASKED_COLUMNS = frozenset({Column.DOB, Column.AGE, Column.PHONE, Column.BALANCE})
 
 
 class LookupResultsModel(QAbstractTableModel):
@@ -74,9 +75,8 @@ class LookupResultsModel(QAbstractTableModel):
         line who is not verified for that account); call again when that changes."""
         self._masks = masks
         if self._results:
-            column = int(Column.BALANCE)
-            last = self.index(len(self._results) - 1, column)
-            self.dataChanged.emit(self.index(0, column), last)
+            last = self.index(len(self._results) - 1, len(Column) - 1)
+            self.dataChanged.emit(self.index(0, 0), last)
 
     def _masked(self, result: LookupResult) -> bool:
         return self._masks is not None and self._masks(result.account_id)
@@ -128,11 +128,12 @@ class LookupResultsModel(QAbstractTableModel):
         if result is None:
             return None
         column = Column(index.column())
-        if column == Column.BALANCE and self._masked(result):
+        if column in MASKED_COLUMNS and self._masked(result):
+            # The answers the identity check asks for are not shown before it passes.
             if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
                 return MASKED
             if role == Qt.ItemDataRole.ToolTipRole:
-                return "Verify the caller to see the balance"
+                return "Shown once the caller is verified"
             if role == Qt.ItemDataRole.TextAlignmentRole:
                 return _alignment(column)
             return None
