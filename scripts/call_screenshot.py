@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -119,6 +120,7 @@ def main() -> int:
     window.calls.resume()
     window.close()
     desk.close()
+    shutil.rmtree(home, ignore_errors=True)
     print(f"saved {args.out / 'call-masked.png'} and {args.out / 'call-hold.png'}")
     return 0
 

@@ -167,6 +167,35 @@ def save_call(session: Session, record: CallRecord, agent: UserInfo) -> None:
         )
 
 
+def close_unfinished_calls(session: Session, agent: UserInfo) -> int:
+    """Calls this agent left open when the desk stopped (a crash, a power cut): ended now,
+    with an END event that says so, so leads never watch a call that is not happening.
+    Returns how many were closed. Their wrap-up stays empty (nobody documented them)."""
+    from app.domain.codes import InteractionEventKind
+
+    now = utcnow()
+    open_calls = session.scalars(
+        select(Interaction).where(Interaction.agent_id == agent.id, Interaction.ended_at.is_(None))
+    ).all()
+    for interaction in open_calls:
+        for segment in session.scalars(
+            select(HoldSegment).where(
+                HoldSegment.interaction_id == interaction.id, HoldSegment.ended_at.is_(None)
+            )
+        ):
+            segment.ended_at = now
+        interaction.ended_at = now
+        session.add(
+            InteractionEvent(
+                interaction_id=interaction.id,
+                kind=InteractionEventKind.END,
+                occurred_at=now,
+                detail="the desk stopped during the call",
+            )
+        )
+    return len(open_calls)
+
+
 def _assign(row: Any, values: dict[str, Any]) -> None:
     """Set only what changed: an unchanged row must not become a new version to sync."""
     for name, value in values.items():

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.config import DEFAULT_DEMO_PATIENTS, workstation_name
 from app.domain.codes import LedgerKind, Role
 from app.services.accounts import open_account
-from app.services.calls import account_card, save_call, verify_caller
+from app.services.calls import account_card, close_unfinished_calls, save_call, verify_caller
 from app.services.central import prepare_embedded_central
 from app.services.errors import DeskError
 from app.services.lookup import lookup as run_lookup
@@ -117,6 +117,11 @@ class Desk:
         """Store the call's trail so far (idempotent; it syncs, so leads see it live)."""
         with self._sessions.begin() as session:
             save_call(session, record, self.user)
+
+    def close_unfinished_calls(self) -> int:
+        """End the calls the desk left open when it last stopped (see ``calls``)."""
+        with self._sessions.begin() as session:
+            return close_unfinished_calls(session, self.user)
 
     def add_note(
         self, account_id: uuid.UUID, body: str, patient_id: uuid.UUID | None = None
@@ -257,6 +262,7 @@ def open_desk(
         engine.dispose()
         raise
     desk = Desk(engine, user, today=today)
+    desk.close_unfinished_calls()  # a crash must not leave a call "in progress" for ever
     if central is not None:
         say("Connecting to the central database…")
         try:

@@ -135,3 +135,26 @@ def test_a_call_is_stored_step_by_step_and_queued_to_sync(desk: Desk) -> None:
     # Each save that changed the row is a new version to sync; the repeat added nothing.
     assert counts["interaction"] == 3
     assert counts["hold_segment"] == 2
+
+
+def test_a_call_left_open_by_a_crash_is_ended_at_the_next_start(sqlite_url: str) -> None:
+    today = lambda: date(2026, 11, 20)  # noqa: E731
+    desk = open_desk(sqlite_url, demo_patients=5, seed=5, today=today)
+    call = Call(ManualClock())
+    call.start_hold()
+    desk.save_call(call.record())
+    desk.close()  # as if killed: the call never ended
+    again = open_desk(sqlite_url, demo_patients=5, seed=5, today=today)
+    try:
+        with again.engine.connect() as conn:
+            interaction = conn.execute(select(Interaction)).one()
+            segment = conn.execute(select(HoldSegment)).one()
+            last = conn.execute(
+                select(InteractionEvent).order_by(InteractionEvent.occurred_at.desc())
+            ).first()
+        assert interaction.ended_at is not None and segment.ended_at is not None
+        assert last is not None and last.kind is Kind.END
+        assert last.detail == "the desk stopped during the call"
+        assert again.close_unfinished_calls() == 0  # once only
+    finally:
+        again.close()
