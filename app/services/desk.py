@@ -187,20 +187,9 @@ class Desk:
 
     def compare_with_statements(self, account_id: uuid.UUID) -> list[StatementComparison]:
         """What changed between each statement (newest first, up to a year's) and today."""
-        from app.domain.statements import compare_statement
-        from app.store.explain import changes_since, statements_of
-
         now = self.explain(account_id)
         with Session(self.engine) as session:
-            return [
-                compare_statement(
-                    s.statement_date,
-                    s.balance_cents,
-                    changes_since(session, account_id, s.through_posted_at),
-                    now,
-                )
-                for s in statements_of(session, account_id)
-            ]
+            return _comparisons(session, account_id, now)
 
     def compare_with_statement(self, account_id: uuid.UUID) -> StatementComparison | None:
         """What changed between the newest statement and today (None: never billed)."""
@@ -209,12 +198,16 @@ class Desk:
 
     def explainer(self, account_id: uuid.UUID) -> ExplainerView:
         """Everything the explainer panel shows for an account, in both languages."""
+        from app.domain.explain import explain_account
         from app.services.explainer import explainer_view
+        from app.store.explain import explain_facts
 
-        explanation = self.explain(account_id)
-        comparisons = self.compare_with_statements(account_id)
+        # One read of the facts serves the table, the words, the statements and reasons.
         with Session(self.engine) as session:
-            return explainer_view(session, account_id, explanation, comparisons)
+            visits, entries = explain_facts(session, account_id)
+            explanation = explain_account(visits, entries, self._today())
+            comparisons = _comparisons(session, account_id, explanation)
+            return explainer_view(session, account_id, explanation, comparisons, visits)
 
     def close(self) -> None:
         if self.link is not None:
@@ -287,6 +280,23 @@ def _check_central(central: URL, demo_patients: int, *, seed: int, today: date) 
     except OperationalError:
         if not _is_server(central):
             raise
+
+
+def _comparisons(
+    session: Session, account_id: uuid.UUID, now: AccountExplanation
+) -> list[StatementComparison]:
+    from app.domain.statements import compare_statement
+    from app.store.explain import changes_since, statements_of
+
+    return [
+        compare_statement(
+            s.statement_date,
+            s.balance_cents,
+            changes_since(session, account_id, s.through_posted_at),
+            now,
+        )
+        for s in statements_of(session, account_id)
+    ]
 
 
 def _read_policy(link: CentralLink) -> DeskPolicy:

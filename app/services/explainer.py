@@ -4,26 +4,20 @@ the words to read in both languages, the statement comparison, and benefits prog
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.codes import ClaimStatus
-from app.domain.explain import AccountExplanation, VisitExplanation
+from app.domain.explain import AccountExplanation, VisitExplanation, VisitFacts
 from app.domain.statements import StatementComparison, comparison_words
 from app.domain.words import LANGUAGES, Deductible, account_summary, visit_script
 from app.integrations.x12.reasons import describe
-from app.store.models import (
-    AdjudicationLine,
-    BenefitsSnapshot,
-    Claim,
-    Coverage,
-    Encounter,
-    LineAdjustment,
-    Patient,
-)
+from app.store.models import BenefitsSnapshot, Coverage, Patient
 
 
 @dataclass(frozen=True)
@@ -37,6 +31,9 @@ class BenefitsLine:
     deductible_met_cents: int | None
     oop_max_cents: int | None
     oop_met_cents: int | None
+
+
+_STANDING = (ClaimStatus.ADJUDICATED, ClaimStatus.DENIED)
 
 
 @dataclass(frozen=True)
@@ -73,7 +70,9 @@ def explainer_view(
     account_id: uuid.UUID,
     explanation: AccountExplanation,
     comparisons: list[StatementComparison],
+    visits: Sequence[VisitFacts] = (),
 ) -> ExplainerView:
+    """``visits`` are the facts ``explanation`` was computed from (for the payer's reasons)."""
     summary = {lang: account_summary(explanation, lang) for lang in LANGUAGES}
     statements = tuple(
         (c.statement_date, {lang: comparison_words(c, lang) for lang in LANGUAGES})
@@ -98,33 +97,28 @@ def explainer_view(
     }
     return ExplainerView(
         explanation, summary, statement, scripts, benefits, statements,
-        _reasons(session, account_id),
+        _reasons(visits),
     )  # fmt: skip
 
 
-def _reasons(session: Session, account_id: uuid.UUID) -> dict[uuid.UUID, tuple[Reason, ...]]:
-    """Each visit's adjustment reasons from its standing answers (reversed ones are gone)."""
-    rows = session.execute(
-        select(
-            Claim.encounter_id,
-            LineAdjustment.group_code,
-            LineAdjustment.reason_code,
-            func.sum(LineAdjustment.amount_cents),
+def _reasons(visits: Sequence[VisitFacts]) -> dict[uuid.UUID, tuple[Reason, ...]]:
+    """Each visit's adjustment reasons from its standing answers (reversed ones are gone),
+    from the same facts the explanation was computed from: no second query."""
+    reasons: dict[uuid.UUID, tuple[Reason, ...]] = {}
+    for visit in visits:
+        totals: dict[tuple[str, str], int] = defaultdict(int)
+        for claim in visit.claims:
+            if claim.status in _STANDING:
+                for adjustment in claim.adjustments:
+                    totals[adjustment.group, adjustment.reason] += adjustment.cents
+        found = tuple(
+            Reason(group, code, cents, describe("CARC", code))
+            for (group, code), cents in sorted(totals.items())
+            if cents
         )
-        .join(AdjudicationLine, AdjudicationLine.id == LineAdjustment.adjudication_line_id)
-        .join(Claim, Claim.id == AdjudicationLine.claim_id)
-        .join(Encounter, Encounter.id == Claim.encounter_id)
-        .where(Encounter.account_id == account_id)
-        .where(Claim.status.in_([ClaimStatus.ADJUDICATED, ClaimStatus.DENIED]))
-        .group_by(Claim.encounter_id, LineAdjustment.group_code, LineAdjustment.reason_code)
-        .order_by(Claim.encounter_id, LineAdjustment.group_code, LineAdjustment.reason_code)
-    ).all()
-    reasons: dict[uuid.UUID, list[Reason]] = {}
-    for visit, group, code, cents in rows:
-        if cents:
-            text = describe("CARC", code)
-            reasons.setdefault(visit, []).append(Reason(str(group), code, int(cents), text))
-    return {visit: tuple(found) for visit, found in reasons.items()}
+        if found:
+            reasons[visit.id] = found
+    return reasons
 
 
 def _benefits(session: Session, account_id: uuid.UUID) -> tuple[BenefitsLine, ...]:
