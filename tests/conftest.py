@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PA_DESK_NO_SOUND", "1")
@@ -12,6 +13,7 @@ os.environ.setdefault("PA_DESK_NO_SOUND", "1")
 import pytest
 from sqlalchemy import Engine
 
+from app.services.desk import Desk
 from app.store.db import make_engine
 from app.store.migrate import upgrade_to_head
 
@@ -96,3 +98,19 @@ def engine(request: pytest.FixtureRequest) -> Engine:
     """The same store test on both engines."""
     name = "sqlite_engine" if request.param == "sqlite" else "pg_engine"
     return request.getfixturevalue(name)  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the session's demo database template lives (see tests/support/desks.py)."""
+    return tmp_path_factory.mktemp("demo-template")
+
+
+@pytest.fixture
+def paying_desk(tmp_path: Path, demo_template: Path) -> Iterator[Desk]:
+    """A real desk on its own copy of the demo practice, with its own sandbox gateway."""
+    from tests.support.desks import demo_desk
+
+    desk = demo_desk(tmp_path / "desk", demo_template)
+    yield desk
+    desk.close()

@@ -92,6 +92,7 @@ class PaymentStatus(StrEnum):
     DECLINED = "declined"
     VOIDED = "voided"
     REFUNDED = "refunded"
+    RETURNED = "returned"  # an ACH debit the bank sent back (R01, R02, ...)
 
 
 class PlanStatus(StrEnum):

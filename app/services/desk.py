@@ -11,6 +11,7 @@ import os
 import uuid
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, func, select
@@ -19,12 +20,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import DEFAULT_DEMO_PATIENTS, workstation_name
 from app.domain.codes import LedgerKind, Role
+from app.integrations.gateway import UnconfiguredGateway
 from app.services.accounts import open_account
 from app.services.calls import account_card, close_unfinished_calls, save_call, verify_caller
 from app.services.central import prepare_embedded_central
 from app.services.errors import DeskError
 from app.services.lookup import lookup as run_lookup
 from app.services.notes import NoteInfo, account_notes, add_note, post_entry
+from app.services.payments import Payments
 from app.services.policy import DeskPolicy
 from app.services.sync import CentralLink, check_sign_in
 from app.services.views import AccountCard, AccountDetail, LookupAnswer, UserInfo
@@ -38,6 +41,7 @@ if TYPE_CHECKING:
     from app.domain.explain import AccountExplanation
     from app.domain.identity import Answers, Verification
     from app.domain.statements import StatementComparison
+    from app.integrations.gateway import PaymentGateway
     from app.services.eligibility import EligibilityImport
     from app.services.explainer import ExplainerView
     from app.services.remittance import ImportResult
@@ -51,6 +55,7 @@ class Desk:
         *,
         today: Callable[[], date] = date.today,
         workstation: str | None = None,
+        gateway: PaymentGateway | None = None,
     ) -> None:
         self.engine = engine
         self.user = user
@@ -61,6 +66,11 @@ class Desk:
         self.link: CentralLink | None = None  # the central database, when the desk syncs
         self.central_url: URL | None = None  # with the session's password, if any
         self.policy = DeskPolicy()  # central policy, once read
+        self.gateway: PaymentGateway = gateway or gateway_for(engine)
+        self.payments = Payments(
+            self._sessions, self.gateway, user, self.workstation, today=today,
+            practice_name=lambda: self.policy.practice_name,
+        )  # fmt: skip
 
     @property
     def idle_lock_minutes(self) -> int:
@@ -266,8 +276,26 @@ def open_desk(
         except Exception:
             desk.close()
             raise
+    if desk.policy.environment == "production" and not desk.gateway.live:
+        # Payments on real accounts must never go to a sandbox that moves no money.
+        desk.gateway = desk.payments.gateway = UnconfiguredGateway()
+    say("Checking payments left unfinished…")
+    desk.payments.reconcile()  # a crash between approval and posting is settled here
     say("Ready")
     return desk
+
+
+def gateway_for(engine: Engine) -> PaymentGateway:
+    """The payment gateway of a desk: the sandbox processor, whose file lives next to a
+    SQLite desk database or in the user's data folder. Real processors plug in here
+    behind the same protocol (``app.integrations.gateway``)."""
+    from app.config import data_dir
+    from app.integrations.sandbox_gateway import SandboxGateway
+
+    database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+    folder = Path(database).parent if database and database != ":memory:" else data_dir()
+    latency = float(os.environ.get("PA_DESK_GATEWAY_LATENCY_MS", "0") or 0) / 1000
+    return SandboxGateway(folder / "sandbox-gateway.sqlite3", latency_s=latency)
 
 
 def _check_central(central: URL, demo_patients: int, *, seed: int, today: date) -> None:

@@ -1,6 +1,7 @@
 """Central policy as the desk uses it: hold thresholds, the identity check, idle lock,
-the practice's name for the scripts. Read once when the desk opens; a missing or
-unusable value keeps its default, so a bad setting never disables a rule."""
+the practice's name for the scripts, plan and write-off limits, the environment. Read
+once when the desk opens; a missing or unusable value keeps its default, so a bad
+setting never disables a rule."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from app.domain.adjustments import AdjustmentLimits
 from app.domain.hold import HoldPolicy
 from app.domain.identity import DEFAULT_VERIFICATION, VerificationPolicy
+from app.domain.plans import PlanLimits
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +26,10 @@ class DeskPolicy:
     verification: VerificationPolicy = DEFAULT_VERIFICATION
     idle_lock_minutes: int = DEFAULT_IDLE_LOCK_MINUTES
     practice_name: str = DEFAULT_PRACTICE
+    plans: PlanLimits = field(default_factory=PlanLimits)
+    adjustments: AdjustmentLimits = field(default_factory=AdjustmentLimits)
+    # "production" or "sandbox"; "" when the desk has no central database (tests, tools)
+    environment: str = ""
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, str]) -> DeskPolicy:
@@ -42,4 +49,7 @@ class DeskPolicy:
             verification=verification,
             idle_lock_minutes=idle,
             practice_name=(settings.get("practice_name") or DEFAULT_PRACTICE).strip()[:120],
+            plans=PlanLimits.from_settings(settings),
+            adjustments=AdjustmentLimits.from_settings(settings),
+            environment=(settings.get("environment") or "").strip(),
         )

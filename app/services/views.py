@@ -101,3 +101,34 @@ class AccountCard:
     account_number: str
     guarantor_name: str  # "Ana López García"
     patient_count: int
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    """Where part of a payment went: a visit, or the account as a credit."""
+
+    service_date: date | None  # None: a credit on the account
+    patient: str  # first name, as on the statement
+    description: str  # "Visit with Dr. Rivera" or "Credit on the account"
+    amount_cents: int
+
+
+@dataclass(frozen=True)
+class ReceiptView:
+    """Everything a receipt shows. Card data is brand, last four and expiry only."""
+
+    payment_id: uuid.UUID
+    receipt_number: str  # "R-2026-1123-7F3A9C", printed and said on the phone
+    kind: str  # "payment" or "refund"
+    practice_name: str
+    account_number: str
+    payer_name: str  # the guarantor the receipt is addressed to
+    email: str | None  # the guarantor's address on file, if any
+    taken_at: datetime  # UTC
+    method_label: str  # "Visa ending 4242, expires 12/28" or "Checking account ending 6789"
+    amount_cents: int
+    authorization: str  # the gateway's reference
+    lines: tuple[ReceiptLine, ...]
+    balance_after_cents: int  # the account's balance once this payment posted
+    agent_name: str
+    sandbox: bool  # a sandbox receipt says no money moved

@@ -6,7 +6,7 @@ from app.store.models.calls import HoldSegment, Interaction, InteractionEvent
 from app.store.models.care import Encounter, ProcedureLine
 from app.store.models.claims import AdjudicationLine, Claim, LineAdjustment
 from app.store.models.coverage import BenefitsSnapshot, Coverage, Payer
-from app.store.models.ledger import LedgerEntry, Payment, Statement
+from app.store.models.ledger import AdjustmentRequest, LedgerEntry, Payment, Statement
 from app.store.models.people import GuarantorAccount, Patient, PersonLookup, User
 from app.store.models.plans import PaymentPlan, PlanInstallment
 from app.store.models.sync import CentralPolicy, OutboxItem, SyncConflict, SyncLog, SyncState
@@ -15,6 +15,7 @@ from app.store.models.work import AccountNote, AssistanceApplication, Dispute, T
 __all__ = [
     "AccountNote",
     "AdjudicationLine",
+    "AdjustmentRequest",
     "AssistanceApplication",
     "AuditEvent",
     "Base",

@@ -26,6 +26,8 @@ class PaymentPlan(Keyed, Versioned, Base):
     autopay_brand: Mapped[str | None] = mapped_column(String(20))
     autopay_last4: Mapped[str | None] = mapped_column(String(4))
     consent_recorded_at: Mapped[datetime | None]
+    consent_by: Mapped[str | None] = mapped_column(String(160))  # who agreed, as said
+    interaction_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("interaction.id"))
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("app_user.id"))
 
     installments: Mapped[list[PlanInstallment]] = relationship(order_by="PlanInstallment.sequence")
@@ -41,3 +43,4 @@ class PlanInstallment(Keyed, Versioned, Base):
     amount_cents: Mapped[int]
     status: Mapped[InstallmentStatus]
     payment_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("payment.id"))
+    attempts: Mapped[int] = mapped_column(default=0)  # charges tried (each its own key)
