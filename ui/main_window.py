@@ -28,6 +28,7 @@ from ui.call.controller import CallController
 from ui.call.wiring import CallWiring
 from ui.lock import IdleWatcher, LockPage
 from ui.lookup.panel import LookupPanel
+from ui.payments.wiring import PaymentWiring
 from ui.sync_status import OfflineBanner, SyncController, describe
 from ui.workers import ProgressCallback, TaskRunner, settle_garbage_collector
 
@@ -100,6 +101,7 @@ class MainWindow(QMainWindow):
         self.calls = CallController(self)
         self.call_wiring = CallWiring(self, self.calls)
         self.call_bar = self.call_wiring.bar
+        self.payment_wiring = PaymentWiring(self, self.calls)
         column.addWidget(self.call_bar)  # above every panel, so the hold timer is too
         column.addWidget(self.splitter, 1)
         self.pages = QStackedWidget(self)
@@ -141,6 +143,9 @@ class MainWindow(QMainWindow):
         self.scripts_action.setShortcut(QKeySequence("F2"))
         self.addAction(self.scripts_action)
         view_menu.addAction(self.scripts_action)
+
+        payments_menu = bar.addMenu("&Payments")
+        self.payment_wiring.build_menu(payments_menu)
 
         sync_menu = bar.addMenu("&Sync")
         self.sync_action = self._action("&Sync now", "F5", self.sync_now)
@@ -212,6 +217,7 @@ class MainWindow(QMainWindow):
         self.account.set_desk(desk)
         self.lookup.set_desk(desk)
         self.call_wiring.set_desk(desk)
+        self.payment_wiring.set_desk(desk)
         self._start_sync(desk)
         self._start_idle_lock(desk)
 

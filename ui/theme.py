@@ -148,6 +148,8 @@ QLabel#callPhase {{ font-weight: 600; }}
 QLabel#verifiedBadge[verified="true"] {{ color: {CREDIT}; font-weight: 600; }}
 QLabel#verifiedBadge[verified="false"] {{ color: {WARNING}; font-weight: 600; }}
 QLabel#fieldError {{ color: {ERROR}; }}
+QLabel#secureBadge {{ color: {HOLD_WARN_FG}; background: {HOLD_WARN_BG}; font-weight: 600;
+                      border-radius: 4px; padding: 1px 6px; }}
 QFrame#holdTimer {{ border-radius: 6px; }}
 QFrame#holdTimer[level="calm"] {{ background: {HOLD_CALM_BG}; }}
 QFrame#holdTimer[level="calm"] QLabel {{ color: {HOLD_CALM_FG}; }}

@@ -173,6 +173,7 @@ class Call:
         self.attempts = 0
         self.ended: float | None = None  # monotonic: the caller is gone
         self.wrap_up: WrapUp | None = None
+        self.recording_paused = False  # secure mode: card or bank fields are open
         self._add(Kind.START, self.started)
 
     # -- state ---------------------------------------------------------------------------
@@ -265,11 +266,27 @@ class Call:
         if action not in self.actions:
             self.actions.append(action)
 
+    def secure_mode(self, on: bool, detail: str = "") -> CallEvent | None:
+        """Card or bank fields opened (``on``: recording paused) or closed (resumed).
+
+        Returns the event, or None when nothing changed (the fields were already in that
+        state). ``detail`` says how the recording was paused ("phone system", or "by
+        hand" when the desk has no phone-system call id); never card data."""
+        if on == self.recording_paused:
+            return None
+        if on:
+            self._require_live("pause the recording")
+        self.recording_paused = on
+        kind = Kind.RECORDING_PAUSED if on else Kind.RECORDING_RESUMED
+        return self._add(kind, self.clock.monotonic(), detail=detail[:200] or None)
+
     def end(self) -> CallEvent:
         """The caller is gone; after-call work starts. Not while the caller is on hold."""
         self._require_live("end the call")
         if self.hold is not None:
             raise CallError("The caller is on hold: resume before ending the call.")
+        if self.recording_paused:  # the recording stops with the call; say it resumed
+            self.secure_mode(False, "call ended")
         self.ended = self.clock.monotonic()
         return self._add(Kind.END, self.ended)
 

@@ -57,6 +57,7 @@ from app.store.models import (
     AuditEvent,
     Encounter,
     GuarantorAccount,
+    Interaction,
     LedgerEntry,
     Patient,
     Payment,
@@ -493,6 +494,8 @@ class Payments:
                     raise PaymentRefused(str(exc)) from exc
                 if allocation.credit_cents and not allow_overpayment:
                     raise OverpaymentNeedsConfirmation(allocation.credit_cents)
+                if interaction_id is not None and session.get(Interaction, interaction_id) is None:
+                    interaction_id = None  # the call's trail is not stored yet: no link
                 method, brand, last4, exp_m, exp_y, account_type = _describe(source)
                 payment = Payment(
                     account_id=account_id, idempotency_key=key, kind="payment", method=method,

@@ -18,7 +18,7 @@ from ui.workers import ProgressCallback
 def test_title_menus_and_status_bar(window: MainWindow) -> None:
     assert window.windowTitle() == "PA Desk"
     menus = [a.text().replace("&", "") for a in window.menuBar().actions()]
-    assert menus == ["File", "Edit", "View", "Sync", "Help"]
+    assert menus == ["File", "Edit", "View", "Payments", "Sync", "Help"]
     assert window.quit_action.shortcut().toString() == "Ctrl+Q"
     assert window.find_action.shortcut().toString() == "Ctrl+F"
     assert window.database_label.text() == "Fake · in memory"

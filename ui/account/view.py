@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QSizePolicy,
     QStackedWidget,
     QTableView,
@@ -203,6 +204,18 @@ class AccountView(QWidget):
         top.addWidget(role, 0, Qt.AlignmentFlag.AlignBottom)
         top.addStretch(1)
         top.addWidget(self.account_number)
+        # Money actions (wired by ui/payments/wiring.py to the Payments menu's actions).
+        self.money_buttons = QWidget(frame)
+        money = QHBoxLayout(self.money_buttons)
+        money.setContentsMargins(theme.SPACE_M, 0, 0, 0)
+        money.setSpacing(theme.SPACE_XS)
+        self.pay_button = QPushButton("Take payment…", self.money_buttons)
+        self.pay_button.setObjectName("payButton")
+        self.plan_button = QPushButton("Plan…", self.money_buttons)
+        self.history_button = QPushButton("Payments…", self.money_buttons)
+        for button in (self.pay_button, self.plan_button, self.history_button):
+            money.addWidget(button)
+        top.addWidget(self.money_buttons)
 
         self.fields: dict[str, QLabel] = {}
         grid = QGridLayout()
@@ -309,6 +322,12 @@ class AccountView(QWidget):
     def masked(self) -> bool:
         """Whether the identity check stands in for the account."""
         return self.stack.currentWidget() is self.verify
+
+    def refresh(self) -> None:
+        """Money moved: load the figures and the explanation again."""
+        if self._current is not None and not self.masked:
+            self.explainer.view = None  # the explanation is stale too
+            self.open_account(*self._current)
 
     def reopen(self) -> None:
         """Open the current account again (a call started: it may now be masked)."""

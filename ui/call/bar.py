@@ -58,6 +58,10 @@ class CallBar(QFrame):
         self.caller.setObjectName("muted")
         self.badge = QLabel(self)
         self.badge.setObjectName("verifiedBadge")
+        self.secure = QLabel("Secure mode: recording paused", self)
+        self.secure.setObjectName("secureBadge")
+        self.secure.setToolTip("Card or bank fields are open; the call recording is paused")
+        self.secure.hide()
         self.length = QLabel(self)
         self.length.setFont(theme.tabular(self.font()))
         self.length.setAccessibleName("Call length")
@@ -77,6 +81,7 @@ class CallBar(QFrame):
         line.setSpacing(theme.SPACE_M)
         line.addWidget(self.caller)
         line.addWidget(self.badge)
+        line.addWidget(self.secure)
         line.addStretch(1)
         words.addLayout(line)
         top = QHBoxLayout()
@@ -107,6 +112,10 @@ class CallBar(QFrame):
             tip = f"{tip} ({shortcut})"
         button.setToolTip(tip)
         return button
+
+    def set_secure(self, on: bool) -> None:
+        """Show the secure-mode badge while card or bank fields are open."""
+        self.secure.setVisible(on)
 
     # -- actions -------------------------------------------------------------------------
     def start_call(self) -> None:
@@ -171,6 +180,7 @@ class CallBar(QFrame):
             else "The caller is gone: wrap up (Ctrl+E)"
         )
         self.wrap_button.setVisible(phase is CallPhase.WRAP_UP)
+        self.secure.setVisible(live and call is not None and call.recording_paused)
         self._show_length()
         theme.repolish(self)
 

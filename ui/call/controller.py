@@ -48,6 +48,7 @@ class CallController(QObject):
     callEnded = Signal()  # the caller is gone: wrap-up is due
     callFinished = Signal()  # wrap-up saved; the desk is free for the next call
     saveFailed = Signal(str)
+    secureModeChanged = Signal(bool, str)  # recording paused?, the call's phone-system id
 
     def __init__(
         self, parent: QObject | None = None, *, clock: Clock | None = None,
@@ -156,10 +157,30 @@ class CallController(QObject):
             self.call.note_action(action)
             self.callChanged.emit()
 
+    def set_secure(self, on: bool, detail: str = "") -> bool:
+        """Card or bank fields opened or closed during a live call: the event is stored
+        on the interaction and ``secureModeChanged`` asks the phone system to pause or
+        resume recording. Returns whether anything changed (no call: nothing to do)."""
+        call = self.call
+        if call is None or call.ended is not None:
+            return False
+        if not detail:
+            detail = "phone system" if call.call_ref else "no phone-system call id: by hand"
+        event = call.secure_mode(on, detail)
+        if event is None:
+            return False
+        self._stepped()
+        self.secureModeChanged.emit(on, call.call_ref or "")
+        return True
+
     def end(self) -> None:
         """The caller is gone; wrap-up is due."""
-        self._live("end the call").end()
+        call = self._live("end the call")
+        was_secure = call.recording_paused
+        call.end()
         self._stepped()
+        if was_secure:
+            self.secureModeChanged.emit(False, call.call_ref or "")
         self.callEnded.emit()
 
     def finish(self, wrap_up: WrapUp) -> None:

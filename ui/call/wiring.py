@@ -67,6 +67,7 @@ class CallWiring(QObject):
         controller.callEnded.connect(lambda: self._show_script("closing"))
         controller.callFinished.connect(self._on_finished)
         controller.saveFailed.connect(lambda text: window.statusBar().showMessage(text, 8000))
+        controller.secureModeChanged.connect(self._on_secure_mode)
         window.account.tabs.currentChanged.connect(self._on_tab)
         window.lookup.searchFinished.connect(self._on_search_finished)
 
@@ -178,6 +179,23 @@ class CallWiring(QObject):
         if desk is not None:
             caller = (call.caller_name or "").split(" ")[0] if call is not None else ""
             self.knowledge.set_names(desk.user.display_name, desk.policy.practice_name, caller)
+
+    def _on_secure_mode(self, on: bool, call_ref: str) -> None:
+        """Card fields open: ask the phone system to pause the call's recording (and to
+        resume it when they close). Without a phone-system call id the agent is told to
+        use the phone's own pause."""
+        if call_ref and self.cti is not None:
+            if on:
+                self.cti.pause_recording(call_ref)
+            else:
+                self.cti.resume_recording(call_ref)
+            text = "Secure mode: recording paused" if on else "Recording resumed"
+        elif on:
+            text = "Secure mode: pause the call recording on your phone now"
+        else:
+            text = "Card fields closed: resume the call recording on your phone"
+        self.bar.set_secure(on)
+        self.window.statusBar().showMessage(text, 8000)
 
     def _on_tab(self, index: int) -> None:
         account = self.window.account
