@@ -139,3 +139,26 @@ def test_transfer_is_an_event_and_an_action(clock: ManualClock) -> None:
     call.end()
     with pytest.raises(CallError, match="ended"):
         call.start_hold()
+
+
+def test_secure_mode_pauses_and_resumes_the_recording_once(clock: ManualClock) -> None:
+    call = Call(clock, call_ref="cx-1")
+    paused = call.secure_mode(True, "phone system")
+    assert paused is not None and paused.kind == Kind.RECORDING_PAUSED
+    assert call.secure_mode(True) is None  # already paused: nothing new
+    clock.advance(42)
+    resumed = call.secure_mode(False, "phone system")
+    assert resumed is not None and resumed.kind == Kind.RECORDING_RESUMED
+    assert resumed.elapsed_ms == 42_000
+    assert [e.kind for e in call.record().events].count(Kind.RECORDING_PAUSED) == 1
+
+
+def test_ending_a_call_in_secure_mode_resumes_the_recording_first(clock: ManualClock) -> None:
+    call = Call(clock)
+    call.secure_mode(True)
+    call.end()
+    kinds = [e.kind for e in call.events]
+    assert kinds[-2:] == [Kind.RECORDING_RESUMED, Kind.END]
+    assert not call.recording_paused
+    with pytest.raises(CallError):
+        call.secure_mode(True)  # no card fields on a call that has ended
