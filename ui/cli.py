@@ -89,6 +89,19 @@ def _parser() -> argparse.ArgumentParser:
     x835.add_argument("file")
     x835.add_argument("--json", action="store_true")
 
+    plans = sub.add_parser("plans", help="payment plans: charge what is due, list an account's")
+    plan_tasks = plans.add_subparsers(dest="plans", metavar="TASK", required=True)
+    run_due = plan_tasks.add_parser("run-due", help="charge due installments (idempotent)")
+    run_due.add_argument("--date", default=None, help="YYYY-MM-DD (default: today)")
+    run_due.add_argument("--db", default=None)
+    run_due.add_argument("--user", default=None)
+    run_due.add_argument("--json", action="store_true")
+    plan_list = plan_tasks.add_parser("list", help="an account's plans and installments")
+    plan_list.add_argument("account", help="account number")
+    plan_list.add_argument("--db", default=None)
+    plan_list.add_argument("--user", default=None)
+    plan_list.add_argument("--json", action="store_true")
+
     bench = sub.add_parser("bench", help="print performance figures")
     kinds = bench.add_subparsers(dest="bench", metavar="BENCH", required=True)
     look = kinds.add_parser("lookup", help="search p50/p95 against a naive scan")
@@ -141,6 +154,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _lookup(args)
     if command == "bench":
         return _bench(args)
+    if command == "plans":
+        from ui.cli_plans import plans_command
+
+        return plans_command(args)
     if command == "central":
         return _central(args)
     if command == "sync":

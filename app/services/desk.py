@@ -22,12 +22,14 @@ from app.config import DEFAULT_DEMO_PATIENTS, workstation_name
 from app.domain.codes import LedgerKind, Role
 from app.integrations.gateway import UnconfiguredGateway
 from app.services.accounts import open_account
+from app.services.adjustments import Adjustments
 from app.services.calls import account_card, close_unfinished_calls, save_call, verify_caller
 from app.services.central import prepare_embedded_central
 from app.services.errors import DeskError
 from app.services.lookup import lookup as run_lookup
 from app.services.notes import NoteInfo, account_notes, add_note, post_entry
 from app.services.payments import Payments
+from app.services.plans import Plans
 from app.services.policy import DeskPolicy
 from app.services.sync import CentralLink, check_sign_in
 from app.services.views import AccountCard, AccountDetail, LookupAnswer, UserInfo
@@ -70,6 +72,13 @@ class Desk:
         self.payments = Payments(
             self._sessions, self.gateway, user, self.workstation, today=today,
             practice_name=lambda: self.policy.practice_name,
+        )  # fmt: skip
+        self.plans = Plans(
+            self._sessions, self.payments, user, today=today, limits=lambda: self.policy.plans
+        )
+        self.adjustments = Adjustments(
+            self._sessions, user, self.workstation, today=today,
+            limits=lambda: self.policy.adjustments,
         )  # fmt: skip
 
     @property

@@ -29,7 +29,7 @@ import logging
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -72,6 +72,8 @@ log = logging.getLogger(__name__)
 TIMEOUT_RETRIES = 3  # the same key is asked again this many times after a timeout
 _LEDGER_IDS = uuid.UUID("6f1c8a52-54c1-4b0c-9d8e-2b7a0c1f3e90")  # namespace for entry ids
 DECLINED_LIST_DAYS = 60
+# A key the gateway has not seen after this long was never sent: the payment is voided.
+SETTLE_AFTER = timedelta(minutes=2)
 
 
 class PaymentRefused(DeskError):
@@ -238,8 +240,15 @@ class Payments:
             )  # fmt: skip
         return self._post(payment_id, result)
 
-    def recheck(self, payment_id: uuid.UUID) -> PaymentOutcome:
-        """Ask the gateway again about a pending payment and post its answer."""
+    def recheck(
+        self, payment_id: uuid.UUID, *, settle_after: timedelta = SETTLE_AFTER
+    ) -> PaymentOutcome:
+        """Ask the gateway again about a pending payment and post its answer.
+
+        A key the gateway has not seen is marked *not charged* only once the payment is
+        older than ``settle_after``: a younger one may be a request still on its way
+        (another process of this desk sending it right now), and voiding it then would
+        leave a charge without its ledger entry."""
         done = self._finished(payment_id)
         if done is not None:
             return done
@@ -247,10 +256,13 @@ class Payments:
             payment = session.get(Payment, payment_id)
             if payment is None:
                 raise PaymentRefused("No such payment")
-            key = payment.idempotency_key
+            key, taken_at = payment.idempotency_key, payment.taken_at
         result = self._ask(lambda: self.gateway.lookup(key))
-        if result is None:
-            return self._post(payment_id, None)
+        if result is None and utcnow() - taken_at < settle_after:
+            with self.sessions() as session:
+                pending = session.get(Payment, payment_id)
+                assert pending is not None
+                return _outcome(pending)
         return self._post(payment_id, result)
 
     def reconcile(self) -> list[PaymentOutcome]:
@@ -388,7 +400,6 @@ class Payments:
     def declined(self, days: int = DECLINED_LIST_DAYS) -> list[PaymentInfo]:
         """Declined or returned payments of the last ``days`` days that no later payment
         (a reprocess) has replaced: the list to work."""
-        from datetime import timedelta
 
         since = utcnow() - timedelta(days=days)
         with self.sessions() as session:
@@ -537,8 +548,17 @@ class Payments:
                 payment = session.get(Payment, payment_id)
                 if payment is None:
                     raise PaymentRefused("No such payment")
-                if payment.status != PaymentStatus.PENDING:
+                reopened = (
+                    payment.status == PaymentStatus.VOIDED
+                    and payment.decline_code == "not_sent"
+                    and result is not None
+                    and result.approved
+                )
+                if payment.status != PaymentStatus.PENDING and not reopened:
                     return _outcome(payment)
+                if reopened:  # voided as never sent, yet the gateway charged it: post it
+                    log.warning("payment %s: approved after it was voided; posting", payment_id)
+                    payment.decline_code = payment.decline_reason = None
                 _apply(session, payment, result, self.user, self._today())
                 return _outcome(payment)
         except IntegrityError:

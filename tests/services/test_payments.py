@@ -221,8 +221,8 @@ def test_an_autopay_token_charges_without_a_card_number(
 
 
 def test_a_production_desk_never_pays_through_the_sandbox(tmp_path, demo_template) -> None:  # type: ignore[no-untyped-def]
-    from app.services.desk import open_desk
     from app.services.central import init_central
+    from app.services.desk import open_desk
     from app.store.db import make_engine
     from tests.support.desks import demo_desk
 

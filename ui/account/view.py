@@ -326,8 +326,9 @@ class AccountView(QWidget):
     def refresh(self) -> None:
         """Money moved: load the figures and the explanation again."""
         if self._current is not None and not self.masked:
-            self.explainer.view = None  # the explanation is stale too
             self.open_account(*self._current)
+            if self._detail is not None:
+                self.explainer.load(self._detail.id)  # the explanation is stale too
 
     def reopen(self) -> None:
         """Open the current account again (a call started: it may now be masked)."""

@@ -75,9 +75,7 @@ class PaymentsModel(QAbstractTableModel):
             status = _STATUS_WORDS.get(p.status, p.status)
             return (
                 f"{local:%m/%d/%Y %I:%M %p}",
-                "Refund"
-                if p.kind == "refund"
-                else ("Plan installment" if p.plan_id else "Payment"),
+                "Refund" if p.kind == "refund" else what,
                 format_usd(p.amount_cents),
                 p.method_label,
                 f"{status}: {p.message}" if p.message and p.status != "approved" else status,

@@ -46,6 +46,7 @@ class PaymentWiring(QObject):
         self.adjust_action = self._action("&Adjust or write off…", None, self.adjust)
         self.refund_action = self._action("Re&fund credit…", None, self.refund)
         self.rebill_action = self._action("&Move a visit back to insurance…", None, self.rebill)
+        self.correct_action = self._action("&Correct a ledger entry…", None, self.correct)
         self.declined_action = self._action("&Declined payments…", None, self.declined)
         self.approvals_action = self._action("A&pprovals…", None, self.approvals)
         self.gateway_down_action = self._action(
@@ -57,7 +58,7 @@ class PaymentWiring(QObject):
         )
         self.account_actions = (
             self.pay_action, self.plan_action, self.history_action, self.adjust_action,
-            self.refund_action, self.rebill_action,
+            self.refund_action, self.rebill_action, self.correct_action,
         )  # fmt: skip
         account = window.account
         account.pay_button.clicked.connect(self.pay_action.trigger)
@@ -114,6 +115,8 @@ class PaymentWiring(QObject):
             action.setEnabled(detail is not None)
         if detail is not None:
             self.refund_action.setEnabled(detail.balance_cents < 0)
+        lead = has_payments and self.desk is not None and self.desk.user.role in ("lead", "admin")
+        self.correct_action.setEnabled(detail is not None and lead)
         self.declined_action.setEnabled(has_payments)
         lead = has_payments and self.desk is not None and self.desk.user.role in ("lead", "admin")
         self.approvals_action.setEnabled(lead)
@@ -169,9 +172,22 @@ class PaymentWiring(QObject):
             interaction_id=self._interaction(),
         )  # fmt: skip
         dialog.secureModeChanged.connect(self._secure)
-        if hasattr(dialog, "planCreated"):
-            dialog.planCreated.connect(lambda *_: self._did(CallAction.PLAN_SET_UP))
+        dialog.planCreated.connect(lambda *_: self._did(CallAction.PLAN_SET_UP))
+        dialog.downPaymentRequested.connect(
+            lambda cents: self._down_payment(dialog, detail.id, cents)
+        )
         return self._open(dialog, moves_money=True)
+
+    def _down_payment(self, plan: QDialog, account_id: uuid.UUID, cents: int) -> None:
+        """The plan's down payment is a payment taken first with the payment form; the
+        plan dialog is told which payment it was once it is approved."""
+        form = self.take_payment(account_id, label="Down payment for a plan")
+        if form is None:
+            return
+        form.preset_amount(cents)  # type: ignore[attr-defined]
+        form.paid.connect(  # type: ignore[attr-defined]
+            lambda outcome: plan.set_down_payment(outcome.payment_id, outcome.amount_cents)  # type: ignore[attr-defined]
+        )
 
     def payment_history(self) -> QDialog | None:
         from ui.payments.history import HistoryDialog
@@ -215,12 +231,16 @@ class PaymentWiring(QObject):
         detail = self.detail
         if self.desk is None or detail is None:
             return None
-        explanation, _ = self.desk.payments.open_visits(detail.id)
-        visits = [v for v in explanation.visits if v.balance > 0 and not v.with_insurance]
-        return self._open(
-            RebillDialog(self.desk, detail.id, visits, list(detail.coverages), parent=self.window),
-            moves_money=True,
-        )
+        return self._open(RebillDialog(self.desk, detail.id, parent=self.window), moves_money=True)
+
+    def correct(self) -> QDialog | None:
+        from ui.payments.ledger_tools import CorrectEntryDialog
+
+        detail = self.detail
+        if self.desk is None or detail is None:
+            return None
+        return self._open(CorrectEntryDialog(self.desk, detail.id, parent=self.window),
+                          moves_money=True)  # fmt: skip
 
     def declined(self) -> QDialog | None:
         from ui.payments.ledger_tools import DeclinedPaymentsDialog
@@ -228,7 +248,9 @@ class PaymentWiring(QObject):
         if self.desk is None:
             return None
         dialog = DeclinedPaymentsDialog(self.desk, parent=self.window)
-        dialog.reprocessRequested.connect(self._reprocess)
+        dialog.reprocessRequested.connect(
+            lambda account, payment, amount: self._reprocess(account, payment, amount, dialog)
+        )
         return self._open(dialog)
 
     def approvals(self) -> QDialog | None:
@@ -243,7 +265,9 @@ class PaymentWiring(QObject):
             self._receipts.submit(self.desk.payments.receipt, payment_id)
 
     # -- inside -----------------------------------------------------------------------
-    def _reprocess(self, account_id: object, payment_id: object, _amount: int) -> None:
+    def _reprocess(
+        self, account_id: object, payment_id: object, _amount: int, listing: QDialog | None = None
+    ) -> None:
         """A declined payment taken again with another card: the caller must be verified
         for that account first when a call is on."""
         if not isinstance(account_id, uuid.UUID) or not isinstance(payment_id, uuid.UUID):
@@ -251,7 +275,11 @@ class PaymentWiring(QObject):
         if self.calls.masks(account_id):
             self._say("Verify the caller for this account before taking a payment.")
             return
-        self.take_payment(account_id, retry_of_id=payment_id, label="Reprocess a declined payment")
+        form = self.take_payment(
+            account_id, retry_of_id=payment_id, label="Reprocess a declined payment"
+        )
+        if form is not None and listing is not None and hasattr(listing, "refresh"):
+            form.finished.connect(lambda _result: listing.refresh())
 
     def _show_receipt(self, _seq: int, view: object) -> None:
         from app.config import data_dir

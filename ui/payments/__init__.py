@@ -1,0 +1,1 @@
+"""Payments: the receipt (on screen, printed, as a PDF and by e-mail)."""
