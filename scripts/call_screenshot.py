@@ -5,7 +5,10 @@
 A call rings through the same local socket ``pa-desk ring`` uses (a real subprocess),
 the account pops up masked (``call-masked.png``), the caller's answers are checked
 against the record, the caller is put on hold and the clock is moved to 2:40
-(``call-hold.png``, amber, with the check-in line). Offscreen, demo data only.
+(``call-hold.png``, amber, with the check-in line). Then a payment: the form opens in
+secure mode before any card is typed (``payment-form.png``), a test card pays, and the
+receipt is shown (``receipt.png``); last, the plan dialog (``payment-plan.png``).
+Offscreen, demo data and sandbox test cards only; no card number is on any picture.
 """
 
 from __future__ import annotations
@@ -50,6 +53,48 @@ def _until(check: object, timeout_ms: int = 15_000) -> None:
         raise SystemExit("timed out waiting for the desk")
 
 
+def _payment_pictures(window: MainWindow, out: Path) -> None:
+    from PySide6.QtWidgets import QLineEdit, QPushButton
+
+    from ui.payments.receipt import ReceiptDialog
+
+    wiring = window.payment_wiring
+    wiring.pay_action.trigger()
+    form = wiring.dialogs[-1]
+    _until(lambda: form.ready and form.secure_mode)  # type: ignore[attr-defined]
+    _pump(300)
+    window.grab().save(str(out / "call-secure.png"))
+    form.grab().save(str(out / "payment-form.png"))
+    amount = form.findChild(QLineEdit, "amountEdit")
+    assert amount is not None
+    amount.setText("40.00")
+    for name, text in (("numberEdit", "4242424242424242"), ("expiryEdit", "12/29"),
+                       ("cvvEdit", "123"), ("postalCodeEdit", "02139"),
+                       ("nameEdit", "Demo Cardholder")):  # fmt: skip
+        edit = form.findChild(QLineEdit, name)
+        assert edit is not None
+        edit.setText(text)
+    pay = form.findChild(QPushButton, "payButton")
+    assert pay is not None
+    pay.click()
+    _until(lambda: form.outcome is not None)  # type: ignore[attr-defined]
+    receipt = form.findChild(QPushButton, "receiptButton")
+    assert receipt is not None
+    receipt.click()
+    _until(lambda: any(isinstance(d, ReceiptDialog) for d in wiring.dialogs))
+    shown = next(d for d in wiring.dialogs if isinstance(d, ReceiptDialog))
+    _pump(300)
+    shown.grab().save(str(out / "receipt.png"))
+    shown.close()
+    form.close()
+    _pump(200)
+    wiring.plan_action.trigger()
+    plan = wiring.dialogs[-1]
+    _pump(1500)
+    plan.grab().save(str(out / "payment-plan.png"))
+    plan.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", required=True, help="a demo database URL (made if empty)")
@@ -68,16 +113,19 @@ def main() -> int:
         .group_by(LedgerEntry.account_id)
         .having(func.sum(LedgerEntry.amount_cents) > 5_000)
     )
-    with desk.engine.connect() as conn:  # a demo family that owes, with a phone and a ZIP
-        account, child = conn.execute(
+    with desk.engine.connect() as conn:  # a demo family that owes now, with a phone and a ZIP
+        families = conn.execute(
             select(GuarantorAccount.id, Patient.id)
             .join(Patient, Patient.account_id == GuarantorAccount.id)
             .where(GuarantorAccount.phone_e164.is_not(None))
             .where(GuarantorAccount.postal_code.is_not(None))
             .where(GuarantorAccount.id.in_(owing))
             .order_by(GuarantorAccount.account_number)
-            .limit(1)
-        ).one()
+            .limit(200)
+        ).all()
+        account, child = next(
+            (a, c) for a, c in families if desk.payments.open_visits(a)[0].due_now >= 5_000
+        )
         facts = conn.execute(
             select(
                 GuarantorAccount.phone_e164, GuarantorAccount.postal_code,
@@ -118,10 +166,11 @@ def main() -> int:
     _pump(300)
     window.grab().save(str(args.out / "call-hold.png"))
     window.calls.resume()
+    _payment_pictures(window, args.out)
     window.close()
     desk.close()
     shutil.rmtree(home, ignore_errors=True)
-    print(f"saved {args.out / 'call-masked.png'} and {args.out / 'call-hold.png'}")
+    print(f"saved call-masked, call-hold, payment-form, receipt and payment-plan in {args.out}")
     return 0
 
 
