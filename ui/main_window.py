@@ -260,6 +260,10 @@ class MainWindow(QMainWindow):
             if self.idle is not None:
                 self.idle.touch()
             return
+        if not self.payment_wiring.close_all():
+            if self.idle is not None:  # a payment is on its way to the gateway: not now
+                self.idle.touch()
+            return
         self._enabled_before_lock = {a: a.isEnabled() for a in self.actions()}
         for action in self._enabled_before_lock:
             action.setEnabled(False)  # no shortcut reaches the hidden work
@@ -438,6 +442,12 @@ class MainWindow(QMainWindow):
             self.splitter.setSizes([total // 2, total - total // 2])
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.payment_wiring.close_all():
+            self.statusBar().showMessage(
+                "A payment is waiting for the gateway's answer: quit once it has come", 8000
+            )
+            event.ignore()
+            return
         self.calls.save()  # the call as it stands: its trail is never lost on quit
         self.calls.wait_for_saves()  # before the desk (and its database) closes
         self.call_wiring.stop_cti()

@@ -124,3 +124,20 @@ def test_money_actions_wait_for_an_account_and_leads_only_approve(
     wiring.gateway_down_action.trigger()
     assert paying_desk.payments.available()
     QApplication.processEvents()
+
+
+def test_locking_the_desk_closes_the_card_fields_and_resumes_the_recording(
+    qtbot: QtBot, window: MainWindow, paying_desk: Desk
+) -> None:
+    _verified_call(qtbot, window, paying_desk)
+    window.payment_wiring.pay_action.trigger()
+    dialog = window.payment_wiring.dialogs[-1]
+    qtbot.waitUntil(lambda: dialog.secure_mode, timeout=5000)  # type: ignore[attr-defined]
+    number = dialog.findChild(QLineEdit, "numberEdit")
+    assert number is not None
+    number.setText("4242 4242 4242 4242")
+    window.lock()
+    assert window.locked
+    assert not dialog.isVisible() and window.payment_wiring.dialogs == []
+    assert window.calls.call is not None and not window.calls.call.recording_paused
+    assert number.text() == ""  # nothing typed survives behind the lock

@@ -260,6 +260,13 @@ class PaymentWiring(QObject):
             return None
         return self._open(ApprovalsDialog(self.desk, parent=self.window))
 
+    def close_all(self) -> bool:
+        """Close every payment dialog (the desk locks): typed card data is wiped and the
+        recording resumes. False when one cannot close now (a payment in flight)."""
+        for dialog in list(self.dialogs):
+            dialog.close()
+        return not any(d.isVisible() for d in self.dialogs)
+
     def show_receipt(self, payment_id: object) -> None:
         if self.desk is not None and isinstance(payment_id, uuid.UUID):
             self._receipts.submit(self.desk.payments.receipt, payment_id)
