@@ -104,6 +104,18 @@ def _parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", help="print performance figures")
     kinds = bench.add_subparsers(dest="bench", metavar="BENCH", required=True)
+    bpost = kinds.add_parser("post", help="payments/s through the whole posting path")
+    bpost.add_argument("--payments", type=int, default=10_000)
+    bpost.add_argument("--db", required=True, help="database URL (SQLite file or PostgreSQL)")
+    bpost.add_argument("--seed", type=int, default=None)
+    bpost.add_argument("--json", action="store_true")
+    bpf = kinds.add_parser(
+        "pay-faults", help="SIGKILL a desk taking payments; count double or lost postings"
+    )
+    bpf.add_argument("--trials", type=int, default=200)
+    bpf.add_argument("--central", required=True, help="central database URL")
+    bpf.add_argument("--seed", type=int, default=None)
+    bpf.add_argument("--json", action="store_true")
     look = kinds.add_parser("lookup", help="search p50/p95 against a naive scan")
     look.add_argument("--patients", type=int, default=100_000)
     look.add_argument("--db", required=True)
@@ -510,6 +522,14 @@ def _bench(args: argparse.Namespace) -> int:
         from app.bench import explain as bench_explain
 
         report = bench_explain.run(args.lines)
+    elif args.bench == "post":
+        from app.bench import post as bench_post
+
+        report = bench_post.run(args.db, args.payments, seed=args.seed, say=_err)
+    elif args.bench == "pay-faults":
+        from app.bench import pay_faults as bench_pay_faults
+
+        report = bench_pay_faults.run(args.central, args.trials, seed=args.seed, say=_err)
     elif args.bench == "faults":
         from app.bench import faults as bench_faults
 

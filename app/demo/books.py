@@ -152,17 +152,24 @@ class AccountBooks:
             reference = f"check {1001 + int(rng.random() * 8_000)}"
         if status == DECLINED:
             reference, decline = None, "insufficient_funds"
-        self.out.payment.append(
-            (
-                key, self.account, f"demo-{key}", method, status, amount, brand, last4, token,
-                reference, decline, channel, taken_by, taken_at, plan, 1, taken_at, taken_at,
-            )
-        )  # fmt: skip
         if status != DECLINED:
             self.post(
                 PATIENT_PAYMENT, -amount, d, taken_at,
                 patient=patient, payment=key, by=taken_by, memo=memo,
             )  # fmt: skip
+        # Card expiry from the token (no draw from the generator: the data stays the same).
+        exp_month = exp_year = None
+        if method == CARD and token:
+            exp_month, exp_year = 1 + int(token[-2:], 16) % 12, 2027 + int(token[-3], 16) % 4
+        self.out.payment.append(
+            (
+                key, self.account, f"demo-{key}", method, status, amount, brand, last4, token,
+                reference, decline, channel, taken_by, taken_at, plan, 1, taken_at, taken_at,
+                "payment", exp_month, exp_year, "checking" if method == ACH else None, None,
+                None, self.balance() if status != DECLINED else None, decline, None, None,
+                None, taken_at,
+            )
+        )  # fmt: skip
         return key
 
     def flush(self) -> None:

@@ -162,7 +162,7 @@ def offer_plan(catalog: Catalog, books: AccountBooks) -> None:
         stamp = agreed_at if payment is None else timeline.at(max(due_day, 1), 14, rng)
         rows.append(
             (new_key(rng), plan, sequence, timeline.day(due_day), amount, status, payment, 1,
-             agreed_at, max(stamp, agreed_at))
+             agreed_at, max(stamp, agreed_at), 0 if payment is None else 1)
         )  # fmt: skip
     paid_all = all(row[5] == _PAID for row in rows)
     state = (
@@ -176,6 +176,7 @@ def offer_plan(catalog: Catalog, books: AccountBooks) -> None:
             timeline.day(start - 30),
             wallet.card_token if autopay else None, wallet.card_brand if autopay else None,
             wallet.card_last4 if autopay else None, agreed_at, agent, 1, agreed_at, agreed_at,
+            "Guarantor" if autopay else None, None,
         )
     )  # fmt: skip
     out.plan_installment.extend(rows)

@@ -70,16 +70,19 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "id", "account_id", "status", "total_cents", "down_payment_cents", "installment_cents",
         "installment_count", "first_due_date", "autopay_token", "autopay_brand",
         "autopay_last4", "consent_recorded_at", "created_by_id", "version", "created_at",
-        "updated_at",
+        "updated_at", "consent_by", "interaction_id",
     ),
     "payment": (
         "id", "account_id", "idempotency_key", "method", "status", "amount_cents",
         "card_brand", "last4", "gateway_token", "gateway_reference", "decline_reason",
         "channel", "taken_by_id", "taken_at", "plan_id", "version", "created_at", "updated_at",
+        "kind", "exp_month", "exp_year", "bank_account_type", "interaction_id", "allocation",
+        "balance_after_cents", "decline_code", "ach_return_code", "retry_of_id", "refund_of_id",
+        "finished_at",
     ),
     "plan_installment": (
         "id", "plan_id", "sequence", "due_date", "amount_cents", "status", "payment_id",
-        "version", "created_at", "updated_at",
+        "version", "created_at", "updated_at", "attempts",
     ),
     "statement": (
         "id", "account_id", "statement_date", "due_date", "balance_cents",

@@ -601,6 +601,9 @@ class Payments:
 def _apply(
     session: Session, payment: Payment, result: GatewayResult | None, user: UserInfo, today: date
 ) -> None:
+    # Read before anything changes: a flush in between would store the payment twice
+    # (two versions, two outbox items) for one answer.
+    before = _balance(session, payment.account_id)
     payment.finished_at = utcnow()
     if result is None:
         payment.status = PaymentStatus.VOIDED
@@ -652,8 +655,8 @@ def _apply(
             from app.domain.codes import InstallmentStatus
 
             installment.status = InstallmentStatus.PAID
-    session.flush()
-    payment.balance_after_cents = _balance(session, payment.account_id)
+    sign = 1 if payment.kind == "refund" else -1
+    payment.balance_after_cents = before + sign * payment.amount_cents
 
 
 def _release_installment(session: Session, payment: Payment) -> None:
