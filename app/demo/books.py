@@ -167,7 +167,7 @@ class AccountBooks:
                 reference, decline, channel, taken_by, taken_at, plan, 1, taken_at, taken_at,
                 "payment", exp_month, exp_year, "checking" if method == ACH else None, None,
                 None, self.balance() if status != DECLINED else None, decline, None, None,
-                None, taken_at,
+                None, taken_at, None,
             )
         )  # fmt: skip
         return key

@@ -78,7 +78,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "channel", "taken_by_id", "taken_at", "plan_id", "version", "created_at", "updated_at",
         "kind", "exp_month", "exp_year", "bank_account_type", "interaction_id", "allocation",
         "balance_after_cents", "decline_code", "ach_return_code", "retry_of_id", "refund_of_id",
-        "finished_at",
+        "finished_at", "workstation",
     ),
     "plan_installment": (
         "id", "plan_id", "sequence", "due_date", "amount_cents", "status", "payment_id",

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -299,11 +299,14 @@ class Adjustments:
         _check_amount(amount_cents)
         text = _note(note)
         limits = self._limits()
-        needs = approval_needed(self.user.role, amount_cents, limits)
         with self.sessions.begin() as session:
             account = session.get(GuarantorAccount, account_id)
             if account is None:
                 raise AdjustmentRefused("No such account.")
+            # What this user already took off this account today counts: a limit cannot
+            # be stepped round in small pieces.
+            today_so_far = _posted_today_by(session, account_id, self.user.id)
+            needs = approval_needed(self.user.role, amount_cents + today_so_far, limits)
             _check_room(session, account_id, encounter_id, amount_cents, self._today())
             request = AdjustmentRequest(
                 id=uuid.uuid4(), account_id=account_id, encounter_id=encounter_id, kind=kind,
@@ -469,6 +472,16 @@ class Adjustments:
                                 session, entry.account_id, entry.encounter_id, grows,
                                 self._today(),
                             )  # fmt: skip
+                # How much lower the balance ends up: a charge undone or made smaller is
+                # a reduction like a write-off, under the same limits.
+                after = new_signed if new_signed is not None else 0
+                lowered = entry.amount_cents - after
+                if lowered > 0 and not can_approve(self.user.role, lowered, limits):
+                    raise AdjustmentRefused(
+                        f"This lowers the balance by {format_usd(lowered)}, beyond your "
+                        "limit: an administrator must make this correction.",
+                        "amount",
+                    )
                 reversal = LedgerEntry(
                     id=uuid.uuid5(_IDS, f"{entry.id.hex}:reversal"),
                     account_id=entry.account_id, patient_id=entry.patient_id,
@@ -733,6 +746,25 @@ def _explain(session: Session, account_id: uuid.UUID, today: date) -> AccountExp
 
 def _visit(explanation: AccountExplanation, encounter_id: uuid.UUID) -> VisitExplanation | None:
     return next((v for v in explanation.visits if v.id == encounter_id), None)
+
+
+def _posted_today_by(session: Session, account_id: uuid.UUID, user_id: uuid.UUID) -> int:
+    """Reductions ``user_id`` posted on the account today (local day), in cents."""
+    from datetime import datetime, time
+
+    start = datetime.combine(datetime.now().astimezone().date(), time()).astimezone()
+    return int(
+        session.scalar(
+            select(func.coalesce(func.sum(AdjustmentRequest.amount_cents), 0)).where(
+                AdjustmentRequest.account_id == account_id,
+                AdjustmentRequest.requested_by_id == user_id,
+                AdjustmentRequest.status == "posted",
+                AdjustmentRequest.needs == Approval.NONE.value,
+                AdjustmentRequest.requested_at >= start,
+            )
+        )
+        or 0
+    )
 
 
 def _check_room(

@@ -220,6 +220,7 @@ class Payments:
                 "The payment gateway cannot be reached. No card can be taken now: record "
                 "a promise to pay or a callback instead."
             ) from exc
+        self._settle_account(account_id, key)
         payment_id = self._begin(
             account_id, amount_cents, source, key, chosen=chosen,
             allow_overpayment=allow_overpayment, interaction_id=interaction_id,
@@ -250,7 +251,7 @@ class Payments:
         (another process of this desk sending it right now), and voiding it then would
         leave a charge without its ledger entry."""
         done = self._finished(payment_id)
-        if done is not None:
+        if done is not None and not _not_sent(done):
             return done
         with self.sessions() as session:
             payment = session.get(Payment, payment_id)
@@ -258,6 +259,8 @@ class Payments:
                 raise PaymentRefused("No such payment")
             key, taken_at = payment.idempotency_key, payment.taken_at
         result = self._ask(lambda: self.gateway.lookup(key))
+        if done is not None:  # voided as never sent: post it only if it was charged after all
+            return self._post(payment_id, result) if result is not None else done
         if result is None and utcnow() - taken_at < settle_after:
             with self.sessions() as session:
                 pending = session.get(Payment, payment_id)
@@ -266,10 +269,28 @@ class Payments:
         return self._post(payment_id, result)
 
     def reconcile(self) -> list[PaymentOutcome]:
-        """Settle every payment left pending (a crash, a timeout): run at start."""
+        """Settle this desk's payments left pending (a crash, a timeout): run at start.
+
+        Only payments this workstation sent: a pending row pulled from another desk was
+        sent to that desk's gateway, which only that desk can ask. Payments voided as
+        never sent in the last day are asked once more, so a request that arrived late
+        still gets its ledger entries."""
+        since = utcnow() - timedelta(days=1)
         with self.sessions() as session:
             pending = list(
-                session.scalars(select(Payment.id).where(Payment.status == PaymentStatus.PENDING))
+                session.scalars(
+                    select(Payment.id)
+                    .where(
+                        Payment.workstation == self.workstation,
+                        (Payment.status == PaymentStatus.PENDING)
+                        | (
+                            (Payment.status == PaymentStatus.VOIDED)
+                            & (Payment.decline_code == "not_sent")
+                            & (Payment.taken_at >= since)
+                        ),
+                    )
+                    .order_by(Payment.taken_at)
+                )
             )
         outcomes = []
         for payment_id in pending:
@@ -322,11 +343,20 @@ class Payments:
             existing = session.scalar(select(Payment).where(Payment.idempotency_key == key))
             if existing is None:
                 balance = _balance(session, account_id)
-                if amount_cents > -balance:
-                    raise PaymentRefused(
-                        f"The account's credit is {format_usd(max(-balance, 0))}: "
-                        "a refund cannot be larger."
+                waiting = session.scalar(
+                    select(func.coalesce(func.sum(Payment.amount_cents), 0)).where(
+                        Payment.account_id == account_id, Payment.kind == "refund",
+                        Payment.status == PaymentStatus.PENDING,
                     )
+                ) or 0  # fmt: skip
+                credit = max(-balance - waiting, 0)
+                if amount_cents > credit:
+                    raise PaymentRefused(
+                        f"The account's credit is {format_usd(credit)}"
+                        + (f" (with {format_usd(waiting)} of refunds waiting for the gateway)"
+                           if waiting else "")
+                        + ": a refund cannot be larger."
+                    )  # fmt: skip
                 original = _refundable_payment(session, account_id, amount_cents)
                 if original is None:
                     raise PaymentRefused(
@@ -339,7 +369,7 @@ class Payments:
                     last4=original.last4, exp_month=original.exp_month,
                     exp_year=original.exp_year, bank_account_type=original.bank_account_type,
                     taken_by_id=self.user.id, taken_at=utcnow(), refund_of_id=original.id,
-                    gateway_reference=None,
+                    gateway_reference=None, workstation=self.workstation,
                 )  # fmt: skip
                 session.add(existing)
                 session.flush()
@@ -354,7 +384,16 @@ class Payments:
             result = self._ask(
                 lambda: self.gateway.refund(key, original_reference or "", amount_cents)
             )
+        except (GatewayTimeout, GatewayUnavailable):
+            # It may have gone out: it stays pending (and counts against the credit)
+            # until the gateway answers for this key.
+            return PaymentOutcome(
+                payment_id, key, PaymentStatus.PENDING.value, amount_cents,
+                "The gateway did not answer. The refund waits for its answer (same key, "
+                "never sent twice); the desk checks it again at the next start.",
+            )  # fmt: skip
         except GatewayError as exc:
+            self._post(payment_id, None)  # refused outright: nothing was sent
             raise PaymentRefused(f"The gateway refused the refund: {exc}") from exc
         return self._post(payment_id, result)
 
@@ -516,15 +555,12 @@ class Payments:
                     gateway_token=source.token if isinstance(source, StoredCard) else None,
                     taken_by_id=self.user.id, taken_at=utcnow(), plan_id=plan_id,
                     interaction_id=interaction_id, retry_of_id=retry_of_id,
-                    allocation=_encode(allocation),
+                    allocation=_encode(allocation), workstation=self.workstation,
                 )  # fmt: skip
                 session.add(payment)
                 session.flush()
                 if installment_id is not None:
-                    installment = session.get(PlanInstallment, installment_id)
-                    if installment is not None:
-                        installment.payment_id = payment.id
-                        installment.attempts += 1
+                    _claim_installment(session, installment_id, payment.id)
                 return payment.id
         except IntegrityError:
             # Two presses raced: the other one stored the key first.
@@ -533,6 +569,32 @@ class Payments:
             if found is None:
                 raise
             return found
+
+    def _settle_account(self, account_id: uuid.UUID, key: str) -> None:
+        """Before a new payment: ask about the account's payments still waiting for an
+        answer. One that stays unknown blocks the new one: it may have been charged, and
+        the balance would then be taken twice."""
+        with self.sessions() as session:
+            if session.scalar(select(Payment.id).where(Payment.idempotency_key == key)):
+                return  # the same payment again (Pay pressed twice): not a new one
+            waiting = session.execute(
+                select(
+                    Payment.id, Payment.amount_cents, Payment.taken_at, Payment.workstation
+                ).where(Payment.account_id == account_id, Payment.status == PaymentStatus.PENDING)
+            ).all()
+        for payment_id, cents, taken_at, workstation in waiting:
+            if workstation == self.workstation:
+                try:
+                    if self.recheck(payment_id).status != PaymentStatus.PENDING:
+                        continue
+                except GatewayError:
+                    pass
+            where = "" if workstation == self.workstation else " on another desk"
+            raise PaymentRefused(
+                f"A payment of {format_usd(cents)} taken{where} at "
+                f"{taken_at.astimezone():%I:%M %p} is still waiting for the gateway's answer. "
+                "Press Check again on it (Payments and receipts) before taking another."
+            )
 
     def _finished(self, payment_id: uuid.UUID) -> PaymentOutcome | None:
         with self.sessions() as session:
@@ -659,6 +721,31 @@ def _apply(
     payment.balance_after_cents = before + sign * payment.amount_cents
 
 
+def _claim_installment(session: Session, installment_id: uuid.UUID, payment_id: uuid.UUID) -> None:
+    """Link a plan installment to the payment about to charge it, checking in the same
+    transaction that it is still due: a plan cancelled, paused or changed a moment ago
+    (or another run that took it first) must not be charged."""
+    from app.domain.codes import InstallmentStatus, PlanStatus
+    from app.store.models import PaymentPlan
+
+    installment = session.get(PlanInstallment, installment_id)
+    plan = session.get(PaymentPlan, installment.plan_id) if installment is not None else None
+    if (
+        installment is None
+        or plan is None
+        or plan.status != PlanStatus.ACTIVE
+        or installment.status != InstallmentStatus.SCHEDULED
+        or installment.payment_id is not None
+    ):
+        raise PaymentRefused("This installment is no longer due (the plan changed)")
+    installment.payment_id = payment_id
+    installment.attempts += 1
+
+
+def _not_sent(outcome: PaymentOutcome) -> bool:
+    return outcome.status == PaymentStatus.VOIDED and outcome.decline_code == "not_sent"
+
+
 def _release_installment(session: Session, payment: Payment) -> None:
     """A declined or unsent installment charge: the installment shows it and a task is
     made for the declined one (an agent calls the payer)."""
@@ -752,6 +839,9 @@ def _refundable_payment(
             Payment.kind == "payment",
             Payment.status == PaymentStatus.APPROVED,
             Payment.gateway_reference.is_not(None),
+            # A bank debit can still come back (R01...): refunding it could pay out money
+            # the practice never receives. Credits from bank payments wait for an agent.
+            Payment.method == PaymentMethod.CARD,
         )
         .order_by(Payment.taken_at.desc())
     ).all()

@@ -265,6 +265,31 @@ class Plans:
                 field="down_payment",
             )
         limits = self._limits()
+        try:
+            return self._create(
+                account_id, limits, down_payment_cents, monthly_cents, months, first_due,
+                autopay, consent_recorded, who, interaction_id, down_payment_id,
+            )  # fmt: skip
+        except IntegrityError as exc:  # another desk or thread made one a moment ago
+            raise PlanRefused(
+                "This account already has a plan (active or paused): change that plan "
+                "instead of making a second one."
+            ) from exc
+
+    def _create(
+        self,
+        account_id: uuid.UUID,
+        limits: PlanLimits,
+        down_payment_cents: int,
+        monthly_cents: int | None,
+        months: int | None,
+        first_due: date,
+        autopay: StoredCard | None,
+        consent_recorded: bool,
+        who: str,
+        interaction_id: uuid.UUID | None,
+        down_payment_id: uuid.UUID | None,
+    ) -> PlanInfo:
         with self.sessions.begin() as session:
             account = session.scalar(
                 select(GuarantorAccount).where(GuarantorAccount.id == account_id).with_for_update()
@@ -531,7 +556,8 @@ class Plans:
             return
         if state.plan_status != PlanStatus.ACTIVE:
             return
-        if self._owes_nothing(state.account_id):
+        due_now = self._due_now(state.account_id)
+        if due_now <= 0:
             # Paid off some other way (or moved back to insurance): charging now would
             # only make a credit to refund. An agent decides what becomes of the plan.
             tally.add("nothing_owed")
@@ -555,9 +581,10 @@ class Plans:
         card = StoredCard(state.token, state.brand or "card", state.last4 or "")
         key = f"plan-{installment_id.hex}-{state.attempts + 1}"
         try:
+            # Never more than is due now: the rest of the account may have been paid.
             outcome = self.payments.take(
-                state.account_id, state.amount_cents, card, key, plan_id=state.plan_id,
-                installment_id=installment_id, allow_overpayment=True,
+                state.account_id, min(state.amount_cents, due_now), card, key,
+                plan_id=state.plan_id, installment_id=installment_id,
             )  # fmt: skip
         except GatewayDown:
             tally.gateway_down = True
@@ -611,10 +638,10 @@ class Plans:
                 plan.autopay_token, plan.autopay_brand, plan.autopay_last4, pending,
             )  # fmt: skip
 
-    def _owes_nothing(self, account_id: uuid.UUID) -> bool:
+    def _due_now(self, account_id: uuid.UUID) -> int:
         with self.sessions() as session:
             explanation, _ = _open_visits(session, account_id, self._today())
-        return explanation.due_now <= 0
+        return explanation.due_now
 
     def _task_once(self, state: _State, kind: str, title: str) -> bool:
         """One task of ``kind`` per installment (its id is derived from both); False

@@ -96,7 +96,7 @@ class HistoryDialog(QDialog):
     receipt; ``refundRequested`` for a refund of the account's credit."""
 
     receiptRequested = Signal(object)  # payment id
-    refundRequested = Signal()
+    refundRequested = Signal(object, str)  # this history's account id and its label
 
     def __init__(
         self, desk: Desk, account_id: uuid.UUID, account_label: str, parent: QWidget | None = None
@@ -106,6 +106,7 @@ class HistoryDialog(QDialog):
         self.setObjectName("paymentHistory")
         self._desk = desk
         self._account_id = account_id
+        self._account_label = account_label
         self.model = PaymentsModel(self)
         self.table = QTableView(self)
         self.table.setModel(self.model)
@@ -136,7 +137,9 @@ class HistoryDialog(QDialog):
         self.receipt_button.clicked.connect(self._ask_receipt)
         self.table.doubleClicked.connect(lambda _index: self._ask_receipt())
         self.table.activated.connect(lambda _index: self._ask_receipt())
-        self.refund_button.clicked.connect(self.refundRequested)
+        self.refund_button.clicked.connect(
+            lambda: self.refundRequested.emit(self._account_id, self._account_label)
+        )
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
         self._runner = TaskRunner(self)
         self._runner.succeeded.connect(self._on_loaded)

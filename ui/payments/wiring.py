@@ -32,6 +32,7 @@ class PaymentWiring(QObject):
         self.calls = calls
         self.desk: Desk | None = None
         self.dialogs: list[QDialog] = []  # open, so tests and the window can reach them
+        self._secure: set[QDialog] = set()  # dialogs whose card or bank fields are open
         self._receipts = TaskRunner(self)
         self._receipts.succeeded.connect(self._show_receipt)
         self._receipts.failed.connect(
@@ -71,6 +72,11 @@ class PaymentWiring(QObject):
         window.account.accountShown.connect(lambda _detail: self.refresh())
         window.account.stack.currentChanged.connect(lambda _index: self.refresh())
         calls.callChanged.connect(self.refresh)
+        # The caller is gone: their card form goes too (and nothing of it reaches the
+        # next call). A dialog still waiting for the gateway stays, and the next call
+        # starts in secure mode while its fields are open.
+        calls.callEnded.connect(self.close_all)
+        calls.callStarted.connect(lambda: calls.set_secure(bool(self._secure)))
         self.refresh()
 
     def build_menu(self, menu: QMenu) -> None:
@@ -156,7 +162,7 @@ class PaymentWiring(QObject):
             self.desk, account_id, account_label=label or "", parent=self.window,
             interaction_id=self._interaction(), retry_of_id=retry_of_id,
         )  # fmt: skip
-        dialog.secureModeChanged.connect(self._secure)
+        dialog.secureModeChanged.connect(lambda on: self._set_secure(dialog, on))
         dialog.receiptRequested.connect(self.show_receipt)
         dialog.paid.connect(lambda _outcome: self._did(CallAction.PAYMENT_TAKEN))
         return self._open(dialog, moves_money=True)
@@ -171,7 +177,7 @@ class PaymentWiring(QObject):
             self.desk, detail.id, account_label=self._label(detail), parent=self.window,
             interaction_id=self._interaction(),
         )  # fmt: skip
-        dialog.secureModeChanged.connect(self._secure)
+        dialog.secureModeChanged.connect(lambda on: self._set_secure(dialog, on))
         dialog.planCreated.connect(lambda *_: self._did(CallAction.PLAN_SET_UP))
         dialog.downPaymentRequested.connect(
             lambda cents: self._down_payment(dialog, detail.id, cents)
@@ -212,16 +218,24 @@ class PaymentWiring(QObject):
             moves_money=True,
         )
 
-    def refund(self) -> QDialog | None:
+    def refund(self, account_id: object = None, label: str = "") -> QDialog | None:
+        """Refund a credit: of the account on screen, or of ``account_id`` (a history
+        dialog's own account, whatever is on screen now)."""
         from ui.payments.ledger_tools import RefundDialog
 
-        detail = self.detail
-        if self.desk is None or detail is None or detail.balance_cents >= 0:
+        if self.desk is None:
+            return None
+        if isinstance(account_id, uuid.UUID):
+            balance = self.desk.payments.open_visits(account_id)[0].balance
+        else:
+            detail = self.detail
+            if detail is None:
+                return None
+            account_id, label, balance = detail.id, self._label(detail), detail.balance_cents
+        if balance >= 0:
             self._say("There is no credit on this account to refund.")
             return None
-        dialog = RefundDialog(
-            self.desk, detail.id, self._label(detail), -detail.balance_cents, parent=self.window
-        )
+        dialog = RefundDialog(self.desk, account_id, label, -balance, parent=self.window)
         dialog.receiptRequested.connect(self.show_receipt)
         return self._open(dialog, moves_money=True)
 
@@ -300,8 +314,13 @@ class PaymentWiring(QObject):
             mail = MailSettings(host=None, pickup_folder=data_dir() / "mail-outbox")
         self._open(ReceiptDialog(view, mail, self.window))  # type: ignore[arg-type]
 
-    def _secure(self, on: bool) -> None:
-        self.calls.set_secure(on)
+    def _set_secure(self, dialog: QDialog, on: bool) -> None:
+        """Recording stays paused while any dialog has card or bank fields open."""
+        if on:
+            self._secure.add(dialog)
+        else:
+            self._secure.discard(dialog)
+        self.calls.set_secure(bool(self._secure))
 
     def _did(self, action: CallAction) -> None:
         self.calls.note_action(action)
@@ -318,6 +337,8 @@ class PaymentWiring(QObject):
     def _closed(self, dialog: QDialog, moves_money: bool) -> None:
         if dialog in self.dialogs:
             self.dialogs.remove(dialog)
+        if dialog in self._secure:  # closed without saying so: its fields are gone
+            self._set_secure(dialog, False)
         if moves_money and isinstance(self.window.account.detail, AccountDetail):
             self.window.account.refresh()  # fresh figures and explanation
 

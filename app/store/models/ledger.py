@@ -83,6 +83,8 @@ class Payment(Keyed, Versioned, Base):
     retry_of_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("payment.id"))
     refund_of_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("payment.id"))
     finished_at: Mapped[datetime | None]  # when the gateway's answer was posted here
+    # The desk that sent it: only that desk can ask its gateway what became of the key.
+    workstation: Mapped[str | None] = mapped_column(String(80))
 
 
 class AdjustmentRequest(Keyed, Versioned, Base):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.codes import InstallmentStatus, PlanStatus
@@ -14,6 +14,16 @@ from app.store.models.base import Base, Keyed, Versioned
 
 class PaymentPlan(Keyed, Versioned, Base):
     __tablename__ = "payment_plan"
+    __table_args__ = (
+        # One open plan per account, on every engine (a second would charge twice).
+        Index(
+            "uq_payment_plan_open_account",
+            "account_id",
+            unique=True,
+            sqlite_where=text("status IN ('active', 'paused')"),
+            postgresql_where=text("status IN ('active', 'paused')"),
+        ),
+    )
 
     account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("guarantor_account.id"), index=True)
     status: Mapped[PlanStatus]
