@@ -231,7 +231,7 @@ class Payments:
             return done
         try:
             result = self._ask(lambda: self.gateway.authorize(key, amount_cents, source))
-        except GatewayError as exc:
+        except (GatewayTimeout, GatewayUnavailable) as exc:
             log.warning("payment %s: gateway gave no answer (%s)", payment_id, type(exc).__name__)
             return PaymentOutcome(
                 payment_id, key, PaymentStatus.PENDING.value, amount_cents,
@@ -239,6 +239,14 @@ class Payments:
                 "again (same key, never a second charge) when you press Check again or at "
                 "the next start.",
             )  # fmt: skip
+        except GatewayError as exc:
+            # The gateway answered, refusing the request itself (an unknown stored card,
+            # say): nothing was charged. It is posted as declined, with its words.
+            refused = GatewayResult(
+                key, GatewayStatus.DECLINED, amount_cents, decline_code="gateway_refused",
+                message=f"The gateway refused it: {exc}"[:120],
+            )  # fmt: skip
+            return self._post(payment_id, refused)
         return self._post(payment_id, result)
 
     def recheck(
@@ -442,21 +450,31 @@ class Payments:
 
         since = utcnow() - timedelta(days=days)
         with self.sessions() as session:
-            retried = select(Payment.retry_of_id).where(
-                Payment.retry_of_id.is_not(None),
-                Payment.status.in_([PaymentStatus.APPROVED, PaymentStatus.PENDING]),
-            )
+            # Retries form chains (declined, declined again, approved): every payment
+            # up a chain that ends in a payment that went through has been worked.
+            links = session.execute(
+                select(Payment.id, Payment.retry_of_id, Payment.status).where(
+                    Payment.retry_of_id.is_not(None), Payment.taken_at >= since
+                )
+            ).all()
+            parent = {pid: of for pid, of, _ in links}
+            worked: set[uuid.UUID] = set()
+            for pid, _of, status in links:
+                if status in (PaymentStatus.APPROVED, PaymentStatus.PENDING):
+                    up = parent.get(pid)
+                    while up is not None and up not in worked:
+                        worked.add(up)
+                        up = parent.get(up)
             rows = session.scalars(
                 select(Payment)
                 .where(
                     Payment.status.in_([PaymentStatus.DECLINED, PaymentStatus.RETURNED]),
                     Payment.taken_at >= since,
-                    Payment.id.not_in(retried),
                 )
                 .order_by(Payment.taken_at.desc())
-                .limit(500)
+                .limit(1000)
             ).all()
-            return [self._info(session, p, with_account=True) for p in rows]
+            return [self._info(session, p, with_account=True) for p in rows if p.id not in worked]
 
     def history(self, account_id: uuid.UUID) -> list[PaymentInfo]:
         """The account's payments and refunds, newest first."""
@@ -491,7 +509,15 @@ class Payments:
                 payer_name=guarantor,
                 email=account.email,
                 taken_at=payment.taken_at,
-                method_label=_label_of(payment),
+                # Printed receipts show the last four only, never the expiry (FACTA).
+                method_label=method_label(
+                    str(payment.method),
+                    payment.card_brand,
+                    payment.last4,
+                    None,
+                    None,
+                    payment.bank_account_type,
+                ),
                 amount_cents=payment.amount_cents,
                 authorization=payment.gateway_reference or "",
                 lines=lines,
@@ -621,7 +647,8 @@ class Payments:
                 if reopened:  # voided as never sent, yet the gateway charged it: post it
                     log.warning("payment %s: approved after it was voided; posting", payment_id)
                     payment.decline_code = payment.decline_reason = None
-                _apply(session, payment, result, self.user, self._today())
+                with session.no_autoflush:  # one UPDATE of the payment, not one per query
+                    _apply(session, payment, result, self.user, self._today())
                 return _outcome(payment)
         except IntegrityError:
             # Another thread (a double click, the start-up reconcile) posted it first.

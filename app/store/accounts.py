@@ -67,12 +67,31 @@ def account_figures(session: Session, account_id: uuid.UUID) -> AccountFigures:
         .group_by(L.encounter_id)
     ).scalars()
     pending = sum(max(int(amount or 0), 0) for amount in open_per_visit)
-    last_payment = session.execute(
-        select(L.effective_date, L.amount_cents)
-        .where(L.account_id == account_id, L.kind == LedgerKind.PATIENT_PAYMENT)
+    # The latest payment as a whole (all its visits' entries), not one visit's line;
+    # one the bank sent back (reversed) is no payment.
+    reversed_ids = select(L.reverses_id).where(
+        L.account_id == account_id, L.reverses_id.is_not(None)
+    )
+    newest = session.execute(
+        select(L.effective_date, L.posted_at, func.coalesce(L.payment_id, L.id).label("paid_by"))
+        .where(
+            L.account_id == account_id,
+            L.kind == LedgerKind.PATIENT_PAYMENT,
+            L.id.not_in(reversed_ids),
+        )
         .order_by(L.effective_date.desc(), L.posted_at.desc())
         .limit(1)
     ).first()
+    last_payment = None
+    if newest is not None:
+        total = session.scalar(
+            select(func.sum(L.amount_cents)).where(
+                L.account_id == account_id,
+                L.kind == LedgerKind.PATIENT_PAYMENT,
+                (L.payment_id == newest.paid_by) | (L.id == newest.paid_by),
+            )
+        )
+        last_payment = (newest.effective_date, int(total or 0))
     charges = [
         (day, int(amount))
         for day, amount in session.execute(

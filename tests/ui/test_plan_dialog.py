@@ -298,3 +298,18 @@ def test_current_plan_change_pause_resume_cancel(
     assert dlg.summary["Status"].text() == "Cancelled"
     assert not dlg.change_frame.isVisible()
     assert dlg.open_plan_note.isHidden()  # a new plan may be made now
+
+
+def test_the_consent_script_says_every_amount_that_will_be_charged() -> None:
+    from datetime import date
+
+    from app.domain.plans import PlanLimits, build_schedule
+    from ui.payments.plan import consent_script
+
+    schedule = build_schedule(77_000, first_due=date(2026, 12, 23), limits=PlanLimits(), months=6)
+    words = consent_script(
+        practice="Bright Path", today=date(2026, 11, 23), card="Visa ending 4242",
+        schedule=schedule,
+    )  # fmt: skip
+    assert "2 payments of $128.34, then 4 of $128.33" in words
+    assert "$770.00 in all" in words

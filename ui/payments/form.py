@@ -779,6 +779,7 @@ class PaymentDialog(QDialog):
     def _build_script(self, parent: QWidget) -> QFrame:
         box = QFrame(parent)
         box.setObjectName("authorizationBox")
+        self.script_box = box
         title = QLabel("Read to the caller before you press Pay", box)
         title.setFont(theme.scaled_font(self.font(), 1.0, bold=True))
         self.script = QLabel(box)
@@ -1280,6 +1281,9 @@ class PaymentDialog(QDialog):
             and (self._unfinished or self._credit_ok())
         )
         self.pay_button.setEnabled(can_pay)
+        # Gateway down: no card can be taken, so neither the script nor Pay is offered.
+        self.script_box.setVisible(self._gateway != "down")
+        self.pay_button.setVisible(self._gateway != "down")
         self.cancel_button.setEnabled(not self._busy)
         if self._busy:
             self.pay_button.setText("Paying…")

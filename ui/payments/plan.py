@@ -157,16 +157,28 @@ def consent_script(
     if schedule.months == 1:
         plan = f"{format_usd(first.amount_cents)} to {where} once, on {long_date(first.due_date)}"
     else:
+        amounts = [i.amount_cents for i in schedule.installments]
+        groups: list[tuple[int, int]] = []  # (amount, how many in a row)
+        for cents in amounts:
+            if groups and groups[-1][0] == cents:
+                groups[-1] = (cents, groups[-1][1] + 1)
+            else:
+                groups.append((cents, 1))
+        if len(groups) == 1:
+            what = f"{format_usd(first.amount_cents)}"
+        else:  # e.g. 2 payments of $128.34, then 4 of $128.33: every cent is said
+            parts = [
+                f"{n} payment{'s' if n > 1 else ''} of {format_usd(cents)}"
+                if i == 0
+                else f"{n} of {format_usd(cents)}"
+                for i, (cents, n) in enumerate(groups)
+            ]
+            what = ", then ".join(parts) + ","
         plan = (
-            f"{format_usd(first.amount_cents)} to {where} on the {day} of each month, "
-            f"starting {long_date(first.due_date)}, {schedule.months} payments"
+            f"{what} to {where} on the {day} of each month, "
+            f"starting {long_date(first.due_date)}, {schedule.months} payments in all, "
+            f"the last on {long_date(last.due_date)}"
         )
-        if last.amount_cents != first.amount_cents:
-            plan += (
-                f"; the last one, on {long_date(last.due_date)}, is {format_usd(last.amount_cents)}"
-            )
-        else:
-            plan += f", the last on {long_date(last.due_date)}"
     return (
         f"Today, {long_date(today)}, you authorize {practice} to charge {plan}. That is "
         f"{format_usd(schedule.financed_cents)} in all. You can stop automatic payments at "
