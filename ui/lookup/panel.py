@@ -185,6 +185,11 @@ class LookupPanel(QWidget):
         self.empty.setText(IDLE_TEXT)
         self.stack.setCurrentWidget(self.empty)
 
+    def refresh(self) -> None:
+        """Search the current text again (money moved: the balances shown are stale)."""
+        if self.search.text().strip():
+            self._send_query()
+
     def _send_query(self) -> None:
         self._debounce.stop()
         text = self.search.text()

@@ -341,6 +341,8 @@ class PaymentWiring(QObject):
             self._set_secure(dialog, False)
         if moves_money and isinstance(self.window.account.detail, AccountDetail):
             self.window.account.refresh()  # fresh figures and explanation
+        if moves_money:
+            self.window.lookup.refresh()  # and fresh balances in the results
 
     def _toggle_gateway(self) -> None:
         gateway = self.desk.gateway if self.desk is not None else None
