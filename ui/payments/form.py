@@ -86,6 +86,7 @@ from app.services.payments import (
     new_key,
 )
 from ui import theme
+from ui.fields import Field, wipe
 from ui.lookup.model import us_date
 from ui.workers import TaskRunner
 
@@ -245,63 +246,6 @@ QPushButton#payButton:disabled {{
 }}
 QPushButton#payButton:focus {{ border: 2px solid {theme.TEXT}; }}
 """
-
-
-class _Field:
-    """A labelled input with its own error line directly under it."""
-
-    def __init__(self, parent: QWidget, name: str, label: str, widget: QWidget) -> None:
-        self.name = name
-        self.widget = widget
-        widget.setObjectName(f"{name}Edit")
-        widget.setAccessibleName(label.replace("&", ""))
-        self.label = QLabel(label, parent)
-        self.label.setProperty("role", "fieldLabel")
-        self.label.setBuddy(widget)
-        self.error = QLabel(parent)
-        self.error.setObjectName(f"{name}Error")
-        self.error.setProperty("role", "fieldError")
-        self.error.setWordWrap(True)
-        self.error.setContentsMargins(0, 0, 0, theme.SPACE_XS)
-        self.error.hide()
-
-    def place(self, grid: QGridLayout, row: int, column: int = 0, span: int = 1) -> None:
-        """The label left of the field, the error under the field (two grid rows)."""
-        grid.addWidget(
-            self.label,
-            row,
-            column,
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-        )
-        grid.addWidget(self.widget, row, column + 1, 1, span)
-        grid.addWidget(self.error, row + 1, column + 1, 1, span)
-
-    def show_error(self, message: str) -> None:
-        self.error.setText(message)
-        self.error.show()
-        self.widget.setProperty("invalid", True)
-        self.widget.setAccessibleDescription(message)
-        _repolish(self.widget)
-
-    def clear_error(self) -> None:
-        self.error.clear()
-        self.error.hide()
-        if self.widget.property("invalid"):
-            self.widget.setProperty("invalid", False)
-            self.widget.setAccessibleDescription("")
-            _repolish(self.widget)
-
-
-def _repolish(widget: QWidget) -> None:
-    style = widget.style()
-    style.unpolish(widget)
-    style.polish(widget)
-
-
-def wipe(edit: QLineEdit) -> None:
-    """Empty a field holding card or bank data, undo history included."""
-    edit.clear()
-    edit.setText("")  # setText also drops the undo/redo history; clear() alone does not
 
 
 class _CardNumberKeys(QObject):
@@ -546,7 +490,7 @@ class PaymentDialog(QDialog):
         self.amount_edit.setFont(theme.tabular(theme.scaled_font(self.font(), 1.15, bold=True)))
         self.amount_edit.setMaxLength(14)
         self.amount_edit.setMinimumWidth(theme.char_width(self, 16))
-        self.amount = _Field(frame, "amount", "&Amount ($)", self.amount_edit)
+        self.amount = Field(frame, "amount", "&Amount ($)", self.amount_edit)
         grid = QGridLayout()
         grid.setHorizontalSpacing(theme.SPACE_M)
         grid.setVerticalSpacing(2)
@@ -657,12 +601,12 @@ class PaymentDialog(QDialog):
         self.name_edit.setPlaceholderText("As printed on the card")
         self.name_edit.setMaxLength(120)
 
-        self.card_fields: dict[str, _Field] = {
-            "number": _Field(page, "number", "Card &number", self.number_edit),
-            "expiry": _Field(page, "expiry", "E&xpires", self.expiry_edit),
-            "cvv": _Field(page, "cvv", "Security code (C&VV)", self.cvv_edit),
-            "postal_code": _Field(page, "postalCode", "Billing &ZIP", self.postal_code_edit),
-            "name": _Field(page, "name", "Name on car&d", self.name_edit),
+        self.card_fields: dict[str, Field] = {
+            "number": Field(page, "number", "Card &number", self.number_edit),
+            "expiry": Field(page, "expiry", "E&xpires", self.expiry_edit),
+            "cvv": Field(page, "cvv", "Security code (C&VV)", self.cvv_edit),
+            "postal_code": Field(page, "postalCode", "Billing &ZIP", self.postal_code_edit),
+            "name": Field(page, "name", "Name on car&d", self.name_edit),
         }
         grid = self._grid(page)
         f = self.card_fields
@@ -706,11 +650,11 @@ class PaymentDialog(QDialog):
         self.bank_name_edit = QLineEdit(page)
         self.bank_name_edit.setPlaceholderText("As on the bank account")
         self.bank_name_edit.setMaxLength(120)
-        self.bank_fields: dict[str, _Field] = {
-            "routing": _Field(page, "routing", "&Routing number", self.routing_edit),
-            "account": _Field(page, "account", "Acco&unt number", self.account_edit),
-            "account_type": _Field(page, "accountType", "Account t&ype", self.account_type_edit),
-            "name": _Field(page, "bankName", "Name on &account", self.bank_name_edit),
+        self.bank_fields: dict[str, Field] = {
+            "routing": Field(page, "routing", "&Routing number", self.routing_edit),
+            "account": Field(page, "account", "Acco&unt number", self.account_edit),
+            "account_type": Field(page, "accountType", "Account t&ype", self.account_type_edit),
+            "name": Field(page, "bankName", "Name on &account", self.bank_name_edit),
         }
         grid = self._grid(page)
         for index, field in enumerate(self.bank_fields.values()):
@@ -742,10 +686,8 @@ class PaymentDialog(QDialog):
         self.callback_edit.setDateTime(QDateTime.currentDateTime().addSecs(CALLBACK_SECONDS))
         self.callback_button = QPushButton("Schedule call &back", frame)
         self.callback_button.setObjectName("callbackButton")
-        self.promise_amount = _Field(
-            frame, "promiseAmount", "Promise ($)", self.promise_amount_edit
-        )
-        self.callback = _Field(frame, "callback", "Call back at", self.callback_edit)
+        self.promise_amount = Field(frame, "promiseAmount", "Promise ($)", self.promise_amount_edit)
+        self.callback = Field(frame, "callback", "Call back at", self.callback_edit)
         grid = QGridLayout()
         grid.setHorizontalSpacing(theme.SPACE_M)
         grid.setVerticalSpacing(2)

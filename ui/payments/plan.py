@@ -72,6 +72,7 @@ from app.domain.plans import PlanError, PlanLimits, Schedule
 from app.integrations.gateway import StoredCard
 from app.services.errors import DeskError
 from ui import theme
+from ui.fields import Field, wipe
 from ui.workers import TaskRunner
 
 if TYPE_CHECKING:
@@ -245,54 +246,6 @@ QPushButton#createButton:disabled {{
     border: 1px solid {theme.BORDER};
 }}
 """
-
-
-def _repolish(widget: QWidget) -> None:
-    style = widget.style()
-    style.unpolish(widget)
-    style.polish(widget)
-
-
-def wipe(edit: QLineEdit) -> None:
-    """Empty a field that held card data, undo history included."""
-    edit.clear()
-    edit.setText("")
-
-
-class _Field:
-    """An input with its label and its own error line directly under it."""
-
-    def __init__(self, parent: QWidget, name: str, label: str, widget: QWidget) -> None:
-        self.widget = widget
-        widget.setObjectName(f"{name}Edit")
-        widget.setAccessibleName(label.replace("&", ""))
-        self.label = QLabel(label, parent)
-        self.label.setBuddy(widget)
-        self.error = QLabel(parent)
-        self.error.setObjectName(f"{name}Error")
-        self.error.setProperty("role", "fieldError")
-        self.error.setWordWrap(True)
-        self.error.hide()
-
-    def place(self, grid: QGridLayout, row: int, column: int = 0, span: int = 1) -> None:
-        grid.addWidget(self.label, row, column, Qt.AlignmentFlag.AlignVCenter)
-        grid.addWidget(self.widget, row, column + 1, 1, span)
-        grid.addWidget(self.error, row + 1, column + 1, 1, span)
-
-    def show_error(self, message: str) -> None:
-        self.error.setText(message)
-        self.error.show()
-        self.widget.setProperty("invalid", True)
-        self.widget.setAccessibleDescription(message)
-        _repolish(self.widget)
-
-    def clear_error(self) -> None:
-        self.error.clear()
-        self.error.hide()
-        if self.widget.property("invalid"):
-            self.widget.setProperty("invalid", False)
-            self.widget.setAccessibleDescription("")
-            _repolish(self.widget)
 
 
 def _to_date(value: QDate) -> date:
@@ -573,7 +526,7 @@ class PlanDialog(QDialog):
         self.down_edit = QLineEdit(frame)
         self.down_edit.setPlaceholderText("0.00")
         self.down_edit.setFixedWidth(theme.char_width(self, 14))
-        self.down = _Field(frame, "downPayment", "&Down payment", self.down_edit)
+        self.down = Field(frame, "downPayment", "&Down payment", self.down_edit)
         self.take_down_button = QPushButton("Take down payment…", frame)
         self.take_down_button.setObjectName("takeDownButton")
         self.down_status = _hint("", frame)
@@ -606,7 +559,7 @@ class PlanDialog(QDialog):
         self.first_due_edit.setMinimumDate(_to_qdate(self._today))
         self.first_due_edit.setDate(_to_qdate(self._today + timedelta(days=FIRST_DUE_DAYS)))
         self.first_due_edit.setFixedWidth(theme.char_width(self, 16))
-        self.first_due = _Field(frame, "firstDue", "&First payment", self.first_due_edit)
+        self.first_due = Field(frame, "firstDue", "&First payment", self.first_due_edit)
 
         grid = _grid()
         down_row = QHBoxLayout()
@@ -703,12 +656,12 @@ class PlanDialog(QDialog):
         self.name_edit.setPlaceholderText("As printed on the card")
         self.name_edit.setMaxLength(120)
         box = self.card_box
-        self.card_fields: dict[str, _Field] = {
-            "number": _Field(box, "number", "Card &number", self.number_edit),
-            "expiry": _Field(box, "expiry", "E&xpires", self.expiry_edit),
-            "cvv": _Field(box, "cvv", "C&VV", self.cvv_edit),
-            "postal_code": _Field(box, "postalCode", "&ZIP", self.postal_code_edit),
-            "name": _Field(box, "name", "Name on car&d", self.name_edit),
+        self.card_fields: dict[str, Field] = {
+            "number": Field(box, "number", "Card &number", self.number_edit),
+            "expiry": Field(box, "expiry", "E&xpires", self.expiry_edit),
+            "cvv": Field(box, "cvv", "C&VV", self.cvv_edit),
+            "postal_code": Field(box, "postalCode", "&ZIP", self.postal_code_edit),
+            "name": Field(box, "name", "Name on car&d", self.name_edit),
         }
         self.enroll_button = QPushButton("&Enroll card", self.card_box)
         self.enroll_button.setObjectName("enrollButton")
@@ -776,7 +729,7 @@ class PlanDialog(QDialog):
         self.consent_by_edit = QLineEdit(self.consent_box)
         self.consent_by_edit.setMaxLength(160)
         self.consent_by_edit.setPlaceholderText("Name of the person who agreed")
-        self.consent_by = _Field(
+        self.consent_by = Field(
             self.consent_box, "consentBy", "Consent &given by", self.consent_by_edit
         )
         consent_grid = _grid()
@@ -863,7 +816,7 @@ class PlanDialog(QDialog):
         self.change_first_due_edit.setMinimumDate(_to_qdate(self._today))
         self.change_first_due_edit.setDate(_to_qdate(self._today + timedelta(days=FIRST_DUE_DAYS)))
         self.change_first_due_edit.setFixedWidth(theme.char_width(self, 16))
-        self.change_first_due = _Field(
+        self.change_first_due = Field(
             change, "changeFirstDue", "Next payment", self.change_first_due_edit
         )
         self.change_button = QPushButton("C&hange plan", change)
