@@ -134,7 +134,8 @@ class HistoryDialog(QDialog):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.status)
         layout.addWidget(buttons)
-        self.resize(theme.char_width(self, 120), theme.line_height(self) * 22)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.resize(theme.char_width(self, 150), theme.line_height(self) * 22)
 
         self.receipt_button.clicked.connect(self._ask_receipt)
         self.table.doubleClicked.connect(lambda _index: self._ask_receipt())
@@ -160,6 +161,7 @@ class HistoryDialog(QDialog):
     def _on_loaded(self, _seq: int, result: object) -> None:
         payments, balance = result  # type: ignore[misc]
         self.model.set_rows(payments)
+        self.table.resizeRowsToContents()
         self.status.setText(
             f"{len(payments)} payment(s) and refund(s). "
             + (f"Credit on the account: {format_usd(-balance)}." if balance < 0 else "")
