@@ -360,3 +360,21 @@ def test_an_account_shown_before_the_call_is_hidden_at_once(
     assert window.account.masked
     shown = _masked_texts(window)
     assert "03/14/1986" not in shown and "Lovejoy" not in shown and "482.50" not in shown
+
+
+def test_answers_typed_while_the_account_opens_are_kept(qtbot: QtBot) -> None:
+    import uuid as _uuid
+
+    from app.services.views import AccountCard
+    from ui.call.verify import VerifyForm
+
+    form = VerifyForm(today=date(2026, 11, 23))
+    qtbot.addWidget(form)
+    account = _uuid.uuid4()
+    form.show_loading(account)
+    form.inputs[Factor.NAME].setText("Mia Rivera")  # the caller is quick
+    form.show_card(AccountCard(account, "40000001", "Ana Rivera", 2))
+    assert form.inputs[Factor.NAME].text() == "Mia Rivera"
+    form.show_loading(_uuid.uuid4())  # another account: those answers were not for it
+    form.show_card(AccountCard(_uuid.uuid4(), "40000002", "Bo Chen", 1))
+    assert form.inputs[Factor.NAME].text() == ""

@@ -56,6 +56,7 @@ class VerifyForm(QFrame):
         self.setAccessibleName("Verify the caller")
         self._today = today
         self.card: AccountCard | None = None
+        self._expected: object = None  # the account being opened
 
         self.title = QLabel("Verify the caller before discussing this account", self)
         self.title.setFont(theme.scaled_font(self.font(), 1.2, bold=True))
@@ -138,12 +139,14 @@ class VerifyForm(QFrame):
             for field in self.inputs.values():
                 field.clear()
             self._clear_errors()
+        self._expected = account_id  # answers typed while it loads are meant for it
         self.account.setText("Opening account…")
         self.check_button.setEnabled(False)
 
     def show_card(self, card: AccountCard) -> None:
         """A new account to check against: clears answers meant for another account."""
-        if self.card is None or self.card.id != card.id:
+        meant_for = self.card.id if self.card is not None else self._expected
+        if meant_for != card.id:
             for field in self.inputs.values():
                 field.clear()
             self._clear_errors()
