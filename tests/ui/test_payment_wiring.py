@@ -141,3 +141,42 @@ def test_locking_the_desk_closes_the_card_fields_and_resumes_the_recording(
     assert not dialog.isVisible() and window.payment_wiring.dialogs == []
     assert window.calls.call is not None and not window.calls.call.recording_paused
     assert number.text() == ""  # nothing typed survives behind the lock
+
+
+def test_a_payment_left_waiting_is_checked_again_from_the_history(
+    qtbot: QtBot, paying_desk: Desk
+) -> None:
+    from app.domain.payment_entry import parse_card
+    from app.integrations.gateway import GatewayTimeout
+    from app.services.payments import new_key
+    from tests.support.desks import TODAY
+    from ui.payments.history import HistoryDialog
+
+    account_id = accounts_with_due(paying_desk, 5_000)[0]
+    real = paying_desk.payments.gateway
+
+    class Silent:  # the charge is made, every answer is lost
+        name, live = real.name, real.live
+
+        def ping(self) -> None:
+            real.ping()
+
+        def authorize(self, key, amount, source, *, capture=True):  # type: ignore[no-untyped-def]
+            real.authorize(key, amount, source)
+            raise GatewayTimeout("lost")
+
+    paying_desk.payments.gateway = Silent()  # type: ignore[assignment]
+    card = parse_card("4242424242424242", "12/29", "123", "02139", "Ana Ruiz", today=TODAY)
+    waiting = paying_desk.payments.take(account_id, 2_000, card, new_key())
+    assert waiting.status == "pending"
+    paying_desk.payments.gateway = real
+
+    dialog = HistoryDialog(paying_desk, account_id, "test")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.model.rows != [], timeout=5000)
+    assert dialog.selected() is not None and dialog.selected().status == "pending"  # type: ignore[union-attr]
+    assert dialog.check_button.isVisible()
+    qtbot.mouseClick(dialog.check_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.model.rows[0].status == "approved", timeout=5000)
+    assert len(real.charges()) == 1  # type: ignore[attr-defined]

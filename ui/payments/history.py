@@ -123,11 +123,16 @@ class HistoryDialog(QDialog):
         self.receipt_button = QPushButton("&Receipt copy…", self)
         self.receipt_button.setObjectName("receiptButton")
         self.receipt_button.setEnabled(False)
+        self.check_button = QPushButton("&Check again", self)
+        self.check_button.setObjectName("checkAgainButton")
+        self.check_button.setToolTip("Ask the gateway what became of a payment still waiting")
+        self.check_button.setVisible(False)
         self.refund_button = QPushButton("Re&fund credit…", self)
         self.refund_button.setObjectName("refundButton")
         self.refund_button.setVisible(False)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.addButton(self.receipt_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(self.check_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(self.refund_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -143,6 +148,7 @@ class HistoryDialog(QDialog):
         self.refund_button.clicked.connect(
             lambda: self.refundRequested.emit(self._account_id, self._account_label)
         )
+        self.check_button.clicked.connect(self._check_again)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
         self._runner = TaskRunner(self)
         self._runner.succeeded.connect(self._on_loaded)
@@ -162,6 +168,7 @@ class HistoryDialog(QDialog):
         payments, balance = result  # type: ignore[misc]
         self.model.set_rows(payments)
         self.table.resizeRowsToContents()
+        self.check_button.setEnabled(True)
         self.status.setText(
             f"{len(payments)} payment(s) and refund(s). "
             + (f"Credit on the account: {format_usd(-balance)}." if balance < 0 else "")
@@ -176,11 +183,33 @@ class HistoryDialog(QDialog):
     def _selection_changed(self) -> None:
         chosen = self.selected()
         self.receipt_button.setEnabled(chosen is not None and chosen.status in _HAS_RECEIPT)
+        self.check_button.setVisible(chosen is not None and chosen.status == "pending")
+
+    def _check_again(self) -> None:
+        chosen = self.selected()
+        if chosen is None or chosen.status != "pending":
+            return
+        self.check_button.setEnabled(False)
+        self.status.setText("Asking the gateway…")
+        self._runner.submit(_recheck, self._desk, self._account_id, chosen.id)
 
     def _ask_receipt(self) -> None:
         chosen = self.selected()
         if chosen is not None and chosen.status in _HAS_RECEIPT:
             self.receiptRequested.emit(chosen.id)
+
+
+def _recheck(
+    desk: Desk, account_id: uuid.UUID, payment_id: uuid.UUID
+) -> tuple[list[PaymentInfo], int]:
+    """Ask about one waiting payment (same key, never a second charge), then reload."""
+    import contextlib
+
+    from app.integrations.gateway import GatewayError
+
+    with contextlib.suppress(GatewayError):  # still out of reach: it stays waiting
+        desk.payments.recheck(payment_id)
+    return _load(desk, account_id)
 
 
 def _load(desk: Desk, account_id: uuid.UUID) -> tuple[list[PaymentInfo], int]:
