@@ -54,7 +54,6 @@ from app.services.errors import DeskError
 from app.services.views import ReceiptLine, ReceiptView, UserInfo
 from app.store.explain import explain_facts
 from app.store.models import (
-    AuditEvent,
     Encounter,
     GuarantorAccount,
     Interaction,
@@ -955,13 +954,3 @@ def _receipt_lines(session: Session, payment: Payment) -> tuple[ReceiptLine, ...
 
 def _guarantor_name(session: Session, account: GuarantorAccount) -> str:
     return f"{account.first_name} {account.last_name}".strip()
-
-
-def audit_payment(session: Session, user: UserInfo, workstation: str, payment: Payment) -> None:
-    session.add(
-        AuditEvent(
-            occurred_at=utcnow(), user_id=user.id, workstation=workstation,
-            action="payment.take", account_id=payment.account_id, patient_id=None,
-            detail=f"{payment.kind} {payment.status}",
-        )
-    )  # fmt: skip

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from app.domain.payment_entry import CardEntry, parse_card
 from app.services.desk import Desk, open_desk
 from app.store.models import LedgerEntry
 
@@ -48,3 +49,21 @@ def accounts_with_due(desk: Desk, at_least_cents: int = 5_000) -> list[uuid.UUID
         if explanation.due_now >= at_least_cents:
             found.append(account_id)
     return found
+
+
+def card(number: str = "4242424242424242") -> CardEntry:
+    """A sandbox test card as the form would parse it."""
+    return parse_card(number, "12/29", "123", "02139", "Ana Ruiz", today=TODAY)
+
+
+def ledger_balance(desk: Desk, account_id: uuid.UUID) -> int:
+    """The account's balance: the ledger's sum."""
+    with desk.engine.connect() as conn:
+        return int(
+            conn.scalar(
+                select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0)).where(
+                    LedgerEntry.account_id == account_id
+                )
+            )
+            or 0
+        )

@@ -10,6 +10,7 @@ from PySide6.QtCore import QSettings, QThreadPool
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from app.services.desk import Desk
 from tests.ui.fakes import FakeDesk
 from ui import theme
 from ui.main_window import MainWindow
@@ -51,3 +52,17 @@ def window(qtbot: QtBot, settings: QSettings, fake_desk: FakeDesk) -> MainWindow
     win.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is win, timeout=2000)
     return win
+
+
+@pytest.fixture
+def desk_window(qtbot: QtBot, tmp_path: Path, paying_desk: Desk) -> Iterator[MainWindow]:
+    """The main window on a real desk (its own demo copy and sandbox gateway), 1600x900."""
+    win = MainWindow(QSettings(str(tmp_path / "pa-desk.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(win)
+    win.set_desk(paying_desk)
+    win.resize(1600, 900)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.calls.wait_for_saves()
+    win.call_wiring.stop_cti()

@@ -4,59 +4,35 @@ recording paused while the card fields are open."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from app.domain.codes import CallerRelationship, InteractionEventKind
-from app.domain.identity import Answers
+from app.domain.call import Disposition, WrapUp
+from app.domain.codes import InteractionEventKind
 from app.services.desk import Desk
-from app.store.models import GuarantorAccount, InteractionEvent, LedgerEntry, Payment
-from tests.support.desks import accounts_with_due
+from app.services.payments import new_key
+from app.store.models import InteractionEvent, LedgerEntry, Payment
+from tests.support.desks import accounts_with_due, card, ledger_balance
+from tests.support.gateways import LostAnswers
+from tests.support.windows import WAIT_MS, verified_call
 from ui.main_window import MainWindow
+from ui.payments.form import PaymentDialog
+from ui.payments.ledger_tools import RefundDialog
+from ui.payments.plan import PlanDialog
 
 
 @pytest.fixture
-def window(qtbot: QtBot, tmp_path: Path, paying_desk: Desk) -> Iterator[MainWindow]:
-    win = MainWindow(QSettings(str(tmp_path / "pa-desk.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(win)
-    win.set_desk(paying_desk)
-    win.resize(1600, 900)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.calls.wait_for_saves()
-    win.call_wiring.stop_cti()
-
-
-def _answers(desk: Desk, account_id: uuid.UUID) -> Answers:
-    with desk.engine.connect() as conn:
-        account = conn.execute(
-            select(GuarantorAccount).where(GuarantorAccount.id == account_id)
-        ).one()
-    return Answers(
-        f"{account.first_name} {account.last_name}",
-        account.date_of_birth,
-        account=account.account_number,
-    )
+def window(desk_window: MainWindow) -> MainWindow:
+    return desk_window
 
 
 def _verified_call(qtbot: QtBot, window: MainWindow, desk: Desk) -> uuid.UUID:
     account_id = accounts_with_due(desk, 5_000)[0]
-    window.calls.start_call("+15035550123", call_ref="cx-call-77")
-    window.account.open_account(account_id)
-    qtbot.waitUntil(lambda: window.account.masked, timeout=5000)
-    assert not window.payment_wiring.pay_action.isEnabled()  # nothing before verification
-    window.calls.verify(account_id, _answers(desk, account_id), "Ana", CallerRelationship.SELF)
-    qtbot.waitUntil(
-        lambda: window.account.detail is not None and not window.account.masked, timeout=5000
-    )
-    qtbot.waitUntil(window.payment_wiring.pay_action.isEnabled, timeout=2000)
+    verified_call(qtbot, window, desk, account_id)
     return account_id
 
 
@@ -147,7 +123,6 @@ def test_a_payment_left_waiting_is_checked_again_from_the_history(
     qtbot: QtBot, paying_desk: Desk
 ) -> None:
     from app.domain.payment_entry import parse_card
-    from app.integrations.gateway import GatewayTimeout
     from app.services.payments import new_key
     from tests.support.desks import TODAY
     from ui.payments.history import HistoryDialog
@@ -155,17 +130,7 @@ def test_a_payment_left_waiting_is_checked_again_from_the_history(
     account_id = accounts_with_due(paying_desk, 5_000)[0]
     real = paying_desk.payments.gateway
 
-    class Silent:  # the charge is made, every answer is lost
-        name, live = real.name, real.live
-
-        def ping(self) -> None:
-            real.ping()
-
-        def authorize(self, key, amount, source, *, capture=True):  # type: ignore[no-untyped-def]
-            real.authorize(key, amount, source)
-            raise GatewayTimeout("lost")
-
-    paying_desk.payments.gateway = Silent()  # type: ignore[assignment]
+    paying_desk.payments.gateway = LostAnswers(real)  # type: ignore[assignment]
     card = parse_card("4242424242424242", "12/29", "123", "02139", "Ana Ruiz", today=TODAY)
     waiting = paying_desk.payments.take(account_id, 2_000, card, new_key())
     assert waiting.status == "pending"
@@ -180,3 +145,84 @@ def test_a_payment_left_waiting_is_checked_again_from_the_history(
     qtbot.mouseClick(dialog.check_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.model.rows[0].status == "approved", timeout=5000)
     assert len(real.charges()) == 1  # type: ignore[attr-defined]
+
+
+def test_ending_the_call_closes_the_card_form(
+    qtbot: QtBot, window: MainWindow, paying_desk: Desk
+) -> None:
+    """The call ends (recording resumed, "call ended") but nothing closes the payment
+    form; the next call starts with the card fields still open and secure mode off, and
+    the form still pays the previous caller's account for whoever is on the line."""
+    account = accounts_with_due(paying_desk, 5_000)[0]
+    verified_call(qtbot, window, paying_desk, account)
+    form = window.payment_wiring.take_payment()
+    assert isinstance(form, PaymentDialog)
+    qtbot.waitUntil(lambda: form.secure_mode, timeout=WAIT_MS)
+    assert window.calls.call is not None and window.calls.call.recording_paused
+
+    window.calls.end()
+    window.calls.finish(WrapUp(Disposition.BALANCE_EXPLAINED, "explained the balance"))
+    window.calls.start_call("+15035550199", call_ref="cx-next")  # somebody else rings
+    qtbot.wait(50)
+    next_call = window.calls.call
+    assert next_call is not None and next_call.ended is None
+    # The form went with the caller: nothing of it is open during the next call.
+    assert form not in window.payment_wiring.dialogs
+    assert not next_call.recording_paused
+
+
+def test_recording_stays_paused_while_any_card_fields_are_open(
+    qtbot: QtBot, window: MainWindow, paying_desk: Desk
+) -> None:
+    """Secure mode is one flag on the call, not a count of open card fields: the plan's
+    autopay card fields and the down-payment form both turn it on, and closing the form
+    turns it off while the plan's card fields are still open."""
+    account = accounts_with_due(paying_desk, 30_000)[0]
+    verified_call(qtbot, window, paying_desk, account)
+    plan = window.payment_wiring.payment_plan()
+    assert isinstance(plan, PlanDialog)
+    plan.autopay_check.setChecked(True)  # the card fields open: secure mode
+    qtbot.waitUntil(lambda: plan.secure_mode, timeout=WAIT_MS)
+    assert window.calls.call is not None and window.calls.call.recording_paused
+
+    plan.downPaymentRequested.emit(5_000)  # "Take the down payment" opens the form
+    form = window.payment_wiring.dialogs[-1]
+    assert isinstance(form, PaymentDialog)
+    qtbot.waitUntil(lambda: form.secure_mode, timeout=WAIT_MS)
+    form.reject()  # the caller will pay it later
+    qtbot.wait(50)
+    assert plan.isVisible() and plan.secure_mode  # the plan's card fields are still open
+    assert window.calls.call.recording_paused, (
+        "the recording resumed while the plan's card fields are open"
+    )
+
+
+def test_refund_from_the_history_is_for_the_historys_account(
+    qtbot: QtBot, window: MainWindow, paying_desk: Desk
+) -> None:
+    """History of account A (with a credit) is open; the agent looks up account B; the
+    history's "Refund credit" button opens the refund for B (or says B has no credit)."""
+    a, b = accounts_with_due(paying_desk, 5_000)[:2]
+    balance = ledger_balance(paying_desk, a)
+    assert paying_desk.payments.take(
+        a, balance + 2_500, card(), new_key(), allow_overpayment=True
+    ).approved  # a $25 credit on A
+    window.account.open_account(a)
+    qtbot.waitUntil(
+        lambda: window.account.detail is not None and window.account.detail.id == a,
+        timeout=WAIT_MS,
+    )
+    history = window.payment_wiring.payment_history()
+    assert history is not None
+    qtbot.waitUntil(lambda: history.refund_button.isVisible(), timeout=WAIT_MS)  # type: ignore[attr-defined]
+
+    window.account.open_account(b)
+    qtbot.waitUntil(
+        lambda: window.account.detail is not None and window.account.detail.id == b,
+        timeout=WAIT_MS,
+    )
+    history.refund_button.click()  # type: ignore[attr-defined]
+    refunds = [d for d in window.payment_wiring.dialogs if isinstance(d, RefundDialog)]
+    assert [d._account_id for d in refunds] == [a], (
+        f"refund dialogs opened for {[d._account_id for d in refunds]}, the history is A's"
+    )

@@ -96,7 +96,7 @@ class HistoryDialog(QDialog):
     receipt; ``refundRequested`` for a refund of the account's credit."""
 
     receiptRequested = Signal(object)  # payment id
-    refundRequested = Signal(object, str)  # this history's account id and its label
+    refundRequested = Signal(object, str, int)  # this history's account, label, balance
 
     def __init__(
         self, desk: Desk, account_id: uuid.UUID, account_label: str, parent: QWidget | None = None
@@ -107,6 +107,7 @@ class HistoryDialog(QDialog):
         self._desk = desk
         self._account_id = account_id
         self._account_label = account_label
+        self._balance = 0  # as last loaded
         self.model = PaymentsModel(self)
         self.table = QTableView(self)
         self.table.setModel(self.model)
@@ -146,7 +147,7 @@ class HistoryDialog(QDialog):
         self.table.doubleClicked.connect(lambda _index: self._ask_receipt())
         self.table.activated.connect(lambda _index: self._ask_receipt())
         self.refund_button.clicked.connect(
-            lambda: self.refundRequested.emit(self._account_id, self._account_label)
+            lambda: self.refundRequested.emit(self._account_id, self._account_label, self._balance)
         )
         self.check_button.clicked.connect(self._check_again)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
@@ -166,6 +167,7 @@ class HistoryDialog(QDialog):
 
     def _on_loaded(self, _seq: int, result: object) -> None:
         payments, balance = result  # type: ignore[misc]
+        self._balance = balance
         self.model.set_rows(payments)
         self.table.resizeRowsToContents()
         self.check_button.setEnabled(True)

@@ -212,22 +212,22 @@ class PaymentWiring(QObject):
         detail = self.detail
         if self.desk is None or detail is None:
             return None
-        _, visits = self.desk.payments.open_visits(detail.id)
+        # The dialog loads the account's open visits in its own worker.
         return self._open(
-            AdjustDialog(self.desk, detail.id, self._label(detail), visits, parent=self.window),
+            AdjustDialog(self.desk, detail.id, self._label(detail), parent=self.window),
             moves_money=True,
         )
 
-    def refund(self, account_id: object = None, label: str = "") -> QDialog | None:
-        """Refund a credit: of the account on screen, or of ``account_id`` (a history
-        dialog's own account, whatever is on screen now)."""
+    def refund(
+        self, account_id: object = None, label: str = "", balance: int = 0
+    ) -> QDialog | None:
+        """Refund a credit: of the account on screen, or of ``account_id`` with the
+        ``balance`` a history dialog loaded (its own account, whatever is on screen)."""
         from ui.payments.ledger_tools import RefundDialog
 
         if self.desk is None:
             return None
-        if isinstance(account_id, uuid.UUID):
-            balance = self.desk.payments.open_visits(account_id)[0].balance
-        else:
+        if not isinstance(account_id, uuid.UUID):
             detail = self.detail
             if detail is None:
                 return None
